@@ -1,0 +1,72 @@
+"""The application factory: settings, content, store and webhooks wired into one Flask app."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from ivr.audio import AudioStatus, audio_status
+from ivr.config import Settings
+from ivr.content import Content, load_content
+from ivr.security import NumberHasher, SignatureCheck, load_hash_secret
+from ivr.store import Store, create_engine, upgrade_schema
+
+# Everything under these paths is a Twilio webhook and must carry a valid signature.
+WEBHOOK_PREFIXES = ("/voice", "/sms")
+
+
+@dataclass(frozen=True)
+class Line:
+    """What every request handler needs, built once at start-up."""
+
+    settings: Settings
+    content: Content
+    store: Store
+    signatures: SignatureCheck
+    audio: AudioStatus
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the line from IVR_* environment variables, then the settings in config."""
+    settings = Settings.load(os.environ, config)
+    content = load_content(settings.content_dir)
+    engine = create_engine(settings.resolved_database_url())
+    upgrade_schema(engine)
+    hasher = NumberHasher(load_hash_secret(settings.hash_secret, settings.instance_dir))
+
+    app = Flask(__name__, instance_path=str(settings.instance_dir))
+    app.extensions["ivr"] = Line(
+        settings=settings,
+        content=content,
+        store=Store(engine, hasher),
+        signatures=SignatureCheck(
+            settings.twilio_auth_token, settings.public_url, settings.trust_proxy
+        ),
+        audio=audio_status(settings.audio_dir),
+    )
+    if settings.trust_proxy:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1, x_port=1, x_prefix=1)  # type: ignore[method-assign]
+
+    @app.before_request
+    def _require_twilio_signature() -> None:
+        if request.path.startswith(WEBHOOK_PREFIXES):
+            app.extensions["ivr"].signatures.require()
+
+    from ivr import health
+    from ivr.sms import views as sms_views
+    from ivr.voice import views as voice_views
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(voice_views.bp)
+    app.register_blueprint(sms_views.bp)
+    return app
+
+
+def line() -> Line:
+    """The running line's services, for use inside a request."""
+    return current_app.extensions["ivr"]

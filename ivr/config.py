@@ -1,0 +1,135 @@
+"""Settings: read from IVR_* environment variables, then from a mapping a caller passes in."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+PREFIX = "IVR_"
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_ROOT = PACKAGE_DIR.parent
+# NCI's Cancer Information Service, 1-800-4-CANCER.
+CIS_NUMBER = "+18004226237"
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class SettingsError(ValueError):
+    """A setting is missing or wrong; the message is one sentence naming the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the line needs to know about where it runs."""
+
+    twilio_auth_token: str
+    public_url: str
+    trust_proxy: bool = False
+    database_url: str = ""
+    hash_secret: str = ""
+    instance_dir: Path = REPO_ROOT / "instance"
+    audio_dir: Path = REPO_ROOT / "audio"
+    content_dir: Path = PACKAGE_DIR / "content"
+    audio_base_url: str = ""
+    transfer_number: str = CIS_NUMBER
+    twilio_account_sid: str = ""
+    twilio_from: str = ""
+    gather_timeout: int = 8
+
+    @classmethod
+    def load(
+        cls, environ: Mapping[str, str], overrides: Mapping[str, Any] | None = None
+    ) -> Settings:
+        """Read IVR_* variables from environ, let overrides win, and validate the result."""
+        raw: dict[str, Any] = {}
+        names = {f.name for f in fields(cls)}
+        for key, value in environ.items():
+            if key.startswith(PREFIX) and key[len(PREFIX) :].lower() in names:
+                raw[key[len(PREFIX) :].lower()] = value
+        for key, value in (overrides or {}).items():
+            name = key[len(PREFIX) :] if key.upper().startswith(PREFIX) else key
+            if name.lower() not in names:
+                raise SettingsError(f"{_var(name)} is not a setting this line knows.")
+            raw[name.lower()] = value
+        return cls(**_parse(raw))
+
+    @property
+    def sms_sending_enabled(self) -> bool:
+        """True when the line may send text messages of its own through Twilio's REST API."""
+        return bool(self.twilio_account_sid and self.twilio_from)
+
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to SQLite under the instance folder."""
+        return self.database_url or f"sqlite:///{self.instance_dir / 'ivr.sqlite3'}"
+
+
+def _var(name: str) -> str:
+    return PREFIX + name.upper()
+
+
+def _parse(raw: dict[str, Any]) -> dict[str, Any]:
+    """Turn raw strings into typed values, or raise SettingsError naming the variable."""
+    out = dict(raw)
+    for name in ("twilio_auth_token", "public_url"):
+        if not str(out.get(name) or "").strip():
+            raise SettingsError(f"{_var(name)} must be set.")
+    out["public_url"] = _url(out["public_url"], "public_url")
+    if out.get("audio_base_url"):
+        out["audio_base_url"] = _url(out["audio_base_url"], "audio_base_url")
+    if "trust_proxy" in out:
+        out["trust_proxy"] = _bool(out["trust_proxy"], "trust_proxy")
+    for name in ("instance_dir", "audio_dir", "content_dir"):
+        if name in out:
+            out[name] = Path(out[name]).expanduser().resolve()
+    for name in ("transfer_number", "twilio_from"):
+        if out.get(name) and not _E164.match(str(out[name])):
+            raise SettingsError(
+                f"{_var(name)} must be a phone number in E.164 form such as +18004226237."
+            )
+    if out.get("twilio_account_sid") and not re.fullmatch(
+        r"AC[0-9a-fA-F]{32}", str(out["twilio_account_sid"])
+    ):
+        raise SettingsError(f"{_var('twilio_account_sid')} must look like AC and 32 hex digits.")
+    if bool(out.get("twilio_account_sid")) != bool(out.get("twilio_from")):
+        raise SettingsError(
+            "IVR_TWILIO_ACCOUNT_SID and IVR_TWILIO_FROM must be set together, or neither."
+        )
+    if "gather_timeout" in out:
+        out["gather_timeout"] = _int(out["gather_timeout"], "gather_timeout", 3, 60)
+    if out.get("database_url") and "://" not in str(out["database_url"]):
+        raise SettingsError(f"{_var('database_url')} must be a URL such as sqlite:///path.")
+    return out
+
+
+def _url(value: Any, name: str) -> str:
+    text = str(value).strip().rstrip("/")
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+        raise SettingsError(f"{_var(name)} must be an http or https URL, not {text!r}.")
+    return text
+
+
+def _bool(value: Any, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise SettingsError(f"{_var(name)} must be true or false, not {value!r}.")
+
+
+def _int(value: Any, name: str, low: int, high: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise SettingsError(f"{_var(name)} must be a whole number, not {value!r}.") from None
+    if not low <= number <= high:
+        raise SettingsError(f"{_var(name)} must be between {low} and {high}, not {number}.")
+    return number

@@ -1,0 +1,80 @@
+"""Twilio webhook signatures and the keyed hash that stands in for every phone number."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+from flask import abort, request
+from twilio.request_validator import RequestValidator, get_signature_algorithm
+
+SECRET_FILE = "hash-secret"
+
+
+class NumberHasher:
+    """Turns a phone number into a keyed HMAC-SHA256 hex digest; the number itself is never kept."""
+
+    def __init__(self, secret: bytes) -> None:
+        self._secret = secret
+
+    def __call__(self, number: str) -> str:
+        """Return the hash of a number, ignoring spaces, dashes and brackets around it."""
+        canonical = "".join(ch for ch in number if ch.isdigit() or ch == "+")
+        return hmac.new(self._secret, canonical.encode(), hashlib.sha256).hexdigest()
+
+
+def load_hash_secret(configured: str, instance_dir: Path) -> bytes:
+    """Return the configured secret, or the one kept under instance_dir, creating it once."""
+    if configured:
+        return configured.encode()
+    path = instance_dir / SECRET_FILE
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL: when several workers start at once, exactly one writes the secret.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+            handle.flush()
+            os.fsync(handle.fileno())
+    secret = path.read_text().strip()
+    if not secret:
+        raise RuntimeError(f"{path} is empty; delete it or set IVR_HASH_SECRET.")
+    return secret.encode()
+
+
+class SignatureCheck:
+    """Refuses any webhook request whose X-Twilio-Signature does not match its URL and form."""
+
+    def __init__(self, auth_token: str, public_url: str, trust_proxy: bool) -> None:
+        self._validator = RequestValidator(auth_token)
+        self._public_url = public_url
+        self._trust_proxy = trust_proxy
+
+    def url_of_current_request(self) -> str:
+        """The URL Twilio signed: the public URL plus path and query, or the forwarded URL."""
+        if self._trust_proxy:
+            return request.url  # rebuilt from X-Forwarded-* by ProxyFix
+        query = request.query_string.decode("latin-1")
+        return self._public_url + request.path + (f"?{query}" if query else "")
+
+    def is_valid(self) -> bool:
+        """True when the current request carries a valid Twilio signature."""
+        signature = request.headers.get("X-Twilio-Signature", "")
+        if not signature:
+            return False
+        params = request.form if request.method == "POST" else {}
+        algorithm = get_signature_algorithm(
+            request.headers.get("X-Twilio-Webhooks-Signature-Settings", "")
+        )
+        return self._validator.validate(self.url_of_current_request(), params, signature, algorithm)
+
+    def require(self) -> None:
+        """Abort with 403 unless the current request is signed."""
+        if not self.is_valid():
+            abort(403)

@@ -1,0 +1,34 @@
+"""Runs the app under gunicorn, the same WSGI server production uses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+
+class _Gunicorn(BaseApplication):  # type: ignore[misc]
+    def __init__(self, app: Flask, options: dict[str, Any]) -> None:
+        self._app = app
+        self._options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        return self._app
+
+
+def serve(app: Flask, host: str, port: int, workers: int) -> None:
+    """Serve app on host:port with gunicorn until interrupted."""
+    engine = app.extensions["ivr"].store.engine
+
+    def post_fork(_server: Any, _worker: Any) -> None:
+        # Connections opened before the fork belong to the parent; each worker opens its own.
+        engine.dispose(close=False)
+
+    options = {"bind": f"{host}:{port}", "workers": workers, "post_fork": post_fork}
+    _Gunicorn(app, options).run()

@@ -1,0 +1,1 @@
+"""The SMS keyword service: matching, replies and segment counting."""

@@ -1,0 +1,230 @@
+"""The store: language preferences, SMS opt-outs, SMS paging and anonymous usage events.
+
+Every method takes a phone number and keeps only its keyed hash, so no caller of this module
+can put a number in the database by mistake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+metadata = sa.MetaData()
+
+caller_preferences = sa.Table(
+    "caller_preferences",
+    metadata,
+    sa.Column("number_hash", sa.String(64), primary_key=True),
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+sms_opt_outs = sa.Table(
+    "sms_opt_outs",
+    metadata,
+    sa.Column("number_hash", sa.String(64), primary_key=True),
+    sa.Column("opted_out", sa.Boolean, nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+sms_conversations = sa.Table(
+    "sms_conversations",
+    metadata,
+    sa.Column("number_hash", sa.String(64), primary_key=True),
+    sa.Column("topic_id", sa.String(64)),
+    sa.Column("next_part", sa.Integer, nullable=False, default=0),
+    sa.Column("last_message_sid", sa.String(64)),
+    sa.Column("last_reply", sa.Text),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+usage_events = sa.Table(
+    "usage_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("channel", sa.String(8), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("topic", sa.String(64)),
+    sa.Column("language", sa.String(8)),
+    sa.Column("detail", sa.String(200)),
+)
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """Where an SMS conversation stands: the topic being paged and the next part to send."""
+
+    topic_id: str | None
+    next_part: int
+    last_message_sid: str | None
+    last_reply: str | None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_engine(url: str) -> Engine:
+    """An engine for url; SQLite gets WAL, full fsync and a busy timeout for several workers."""
+    if url.startswith("sqlite"):
+        path = sa.engine.make_url(url).database
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": 10})
+
+        @sa.event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            # FULL: an acknowledged opt-out survives a power cut, not just a crash.
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.close()
+
+        return engine
+    if url.startswith(("postgres://", "postgresql://")):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]  # the driver the line ships
+    if not url.startswith("postgresql"):
+        raise ValueError("IVR_DATABASE_URL must be a sqlite:// or postgresql:// URL.")
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def upgrade_schema(engine: Engine) -> None:
+    """Create the schema, or bring it up to the newest migration."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+class Store:
+    """Reads and writes the line's records, keyed by the hash of a phone number."""
+
+    def __init__(self, engine: Engine, hash_number: Callable[[str], str]) -> None:
+        self.engine = engine
+        self._hash = hash_number
+
+    def ping(self) -> bool:
+        """True when the database answers."""
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(sa.text("SELECT 1"))
+        except sa.exc.SQLAlchemyError:
+            return False
+        return True
+
+    def language_for(self, number: str) -> str | None:
+        """The language this number chose before, if any."""
+        query = sa.select(caller_preferences.c.language).where(
+            caller_preferences.c.number_hash == self._hash(number)
+        )
+        with self.engine.connect() as connection:
+            return connection.execute(query).scalar_one_or_none()
+
+    def set_language(self, number: str, language: str) -> None:
+        """Remember the language this number chose."""
+        self._upsert(
+            caller_preferences,
+            {"number_hash": self._hash(number), "language": language, "updated_at": _now()},
+        )
+
+    def is_opted_out(self, number: str) -> bool:
+        """True when this number has opted out of text messages and not opted back in."""
+        query = sa.select(sms_opt_outs.c.opted_out).where(
+            sms_opt_outs.c.number_hash == self._hash(number)
+        )
+        with self.engine.connect() as connection:
+            return bool(connection.execute(query).scalar_one_or_none())
+
+    def set_opted_out(self, number: str, opted_out: bool) -> None:
+        """Record an opt-out or opt-in; committed before this returns."""
+        self._upsert(
+            sms_opt_outs,
+            {"number_hash": self._hash(number), "opted_out": opted_out, "changed_at": _now()},
+        )
+
+    def conversation(self, number: str) -> Conversation | None:
+        """Where this number's SMS conversation stands, if it has one."""
+        table = sms_conversations
+        query = sa.select(
+            table.c.topic_id, table.c.next_part, table.c.last_message_sid, table.c.last_reply
+        ).where(table.c.number_hash == self._hash(number))
+        with self.engine.connect() as connection:
+            row = connection.execute(query).one_or_none()
+        return Conversation(*row) if row else None
+
+    def save_conversation(self, number: str, conversation: Conversation) -> None:
+        """Remember where this number's SMS conversation stands."""
+        self._upsert(
+            sms_conversations,
+            {
+                "number_hash": self._hash(number),
+                "topic_id": conversation.topic_id,
+                "next_part": conversation.next_part,
+                "last_message_sid": conversation.last_message_sid,
+                "last_reply": conversation.last_reply,
+                "updated_at": _now(),
+            },
+        )
+
+    def record_event(
+        self,
+        channel: str,
+        kind: str,
+        *,
+        topic: str | None = None,
+        language: str | None = None,
+        detail: str | None = None,
+    ) -> None:
+        """Record one anonymous usage event: what was asked, never who asked."""
+        row = {
+            "occurred_at": _now(),
+            "channel": channel,
+            "kind": kind,
+            "topic": topic,
+            "language": language,
+            "detail": detail[:200] if detail else None,
+        }
+        with self.engine.begin() as connection:
+            connection.execute(usage_events.insert().values(**row))
+
+    def topic_counts(self) -> dict[tuple[str, str], int]:
+        """How often each (channel, topic) was asked for."""
+        table = usage_events
+        query = (
+            sa.select(table.c.channel, table.c.topic, sa.func.count())
+            .where(table.c.topic.is_not(None))
+            .group_by(table.c.channel, table.c.topic)
+        )
+        with self.engine.connect() as connection:
+            return {(channel, topic): n for channel, topic, n in connection.execute(query)}
+
+    def _upsert(self, table: sa.Table, row: dict[str, object]) -> None:
+        """Insert row, or update the row with the same primary key, in one transaction."""
+        key = [c.name for c in table.primary_key.columns]
+        insert = _DIALECT_INSERT[self.engine.dialect.name](table).values(**row)
+        statement = insert.on_conflict_do_update(
+            index_elements=key, set_={k: v for k, v in row.items() if k not in key}
+        )
+        with self.engine.begin() as connection:
+            connection.execute(statement)
+
+
+# The two databases the line supports, each with its own INSERT ... ON CONFLICT.
+_DIALECT_INSERT = {
+    "sqlite": sqlite_insert,
+    "postgresql": postgresql_insert,
+}

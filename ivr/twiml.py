@@ -1,0 +1,20 @@
+"""Small helpers shared by the voice and SMS views for rendering TwiML."""
+
+from __future__ import annotations
+
+from flask import Response
+from twilio.twiml import TwiML
+
+# Amazon Polly neural voices Twilio offers for each language the line speaks.
+VOICES = {"en": ("Polly.Joanna-Neural", "en-US"), "es": ("Polly.Lupe-Neural", "es-US")}
+
+
+def say_voice(language: str) -> dict[str, str]:
+    """The voice and language attributes for <Say> in a language."""
+    voice, code = VOICES[language]
+    return {"voice": voice, "language": code}
+
+
+def twiml(response: TwiML) -> Response:
+    """A Flask response carrying TwiML with the content type Twilio expects."""
+    return Response(str(response), mimetype="text/xml")

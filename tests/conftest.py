@@ -1,0 +1,102 @@
+"""Shared fixtures: a built app, a client, and requests signed exactly as Twilio signs them."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from twilio.request_validator import RequestValidator
+from werkzeug.test import TestResponse
+
+from ivr import create_app
+
+# Read before the environment is cleared for each test.
+POSTGRES_URL = os.environ.get("IVR_TEST_DATABASE_URL", "")
+TOKEN = "test-auth-token-0123456789abcdef"
+PUBLIC_URL = "https://line.example.org"
+CALLER = "+15551230001"
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test depends on IVR_* variables of the shell it runs in."""
+    for name in list(os.environ):
+        if name.startswith("IVR_"):
+            monkeypatch.delenv(name)
+
+
+def reset_database(url: str) -> None:
+    """Drop every table of the line, so a shared server starts each test empty."""
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as connection:
+        for table in (
+            "alembic_version",
+            "usage_events",
+            "sms_conversations",
+            "sms_opt_outs",
+            "caller_preferences",
+        ):
+            connection.execute(sa.text(f"DROP TABLE IF EXISTS {table}"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh database: SQLite in a temporary folder, and PostgreSQL when CI provides one."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'ivr.sqlite3'}"
+    if not POSTGRES_URL:
+        pytest.skip("IVR_TEST_DATABASE_URL is not set; .ci/run starts PostgreSQL and sets it")
+    reset_database(POSTGRES_URL)
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> dict[str, Any]:
+    """Settings for a test app: its own instance folder and SQLite database."""
+    return {
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "PUBLIC_URL": PUBLIC_URL,
+        "INSTANCE_DIR": str(tmp_path / "instance"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'instance' / 'ivr.sqlite3'}",
+    }
+
+
+@pytest.fixture
+def app(config: dict[str, Any]) -> Iterator[Flask]:
+    """The line, built by its factory."""
+    app = create_app(config)
+    app.testing = True
+    yield app
+    app.extensions["ivr"].store.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client for the line."""
+    return app.test_client()
+
+
+def signature(url: str, params: Mapping[str, str], token: str = TOKEN) -> str:
+    """The X-Twilio-Signature Twilio would send for a POST of params to url."""
+    return RequestValidator(token).compute_signature(url, params)
+
+
+def signed_post(
+    client: FlaskClient,
+    path: str,
+    data: Mapping[str, str] | None = None,
+    base_url: str = PUBLIC_URL,
+    **kwargs: Any,
+) -> TestResponse:
+    """POST form data to path, signed exactly as Twilio signs a webhook to base_url + path."""
+    data = dict(data or {})
+    headers = dict(kwargs.pop("headers", {}))
+    headers["X-Twilio-Signature"] = signature(base_url + path, data)
+    return client.post(path, data=data, headers=headers, **kwargs)

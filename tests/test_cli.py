@@ -1,0 +1,60 @@
+"""The ivr command: check reports problems and exits non-zero; serve makes up a token."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from ivr.cli import LOCAL_TOKEN_FILE, check, local_settings, main
+from ivr.content import CONTENT_DIR
+
+
+def test_check_reports_both_languages_complete() -> None:
+    result = CliRunner().invoke(main, ["check"], env={})
+    assert result.exit_code == 0, result.output
+    assert "content en: 9 topics" in result.output
+    assert "content es: 9 topics" in result.output
+    assert "All checks passed." in result.output
+
+
+def test_check_production_needs_token_and_url() -> None:
+    report = check({}, production=True)
+    assert report.problems == 1
+    assert "IVR_TWILIO_AUTH_TOKEN must be set." in report.lines[0]
+    result = CliRunner().invoke(main, ["check", "--production"], env={})
+    assert result.exit_code == 1
+
+
+def test_check_reports_bad_setting() -> None:
+    report = check({"IVR_TRUST_PROXY": "perhaps"})
+    assert report.problems == 1
+    assert any("IVR_TRUST_PROXY" in line for line in report.lines)
+
+
+def test_check_reports_broken_content(tmp_path: Path) -> None:
+    for code in ("en", "es"):
+        data = yaml.safe_load((CONTENT_DIR / f"{code}.yaml").read_text(encoding="utf-8"))
+        if code == "es":
+            data["topics"][4]["summary"] = ""
+        (tmp_path / f"{code}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
+    result = CliRunner().invoke(main, ["check"], env={"IVR_CONTENT_DIR": str(tmp_path)})
+    assert result.exit_code == 1
+    assert "FAIL  content: es.yaml: topic symptoms: 'summary' is missing or empty." in result.output
+
+
+def test_local_settings_make_up_and_keep_a_token(tmp_path: Path) -> None:
+    env = local_settings({"IVR_INSTANCE_DIR": str(tmp_path)}, "127.0.0.1", 5050)
+    assert env["IVR_PUBLIC_URL"] == "http://127.0.0.1:5050"
+    assert len(env["IVR_TWILIO_AUTH_TOKEN"]) == 32
+    assert (tmp_path / LOCAL_TOKEN_FILE).read_text() == env["IVR_TWILIO_AUTH_TOKEN"]
+    kept = local_settings({"IVR_TWILIO_AUTH_TOKEN": "mine"}, "127.0.0.1", 5050)
+    assert kept["IVR_TWILIO_AUTH_TOKEN"] == "mine"
+
+
+@pytest.mark.parametrize("url", ["https://public.example.org"])
+def test_local_settings_keep_a_given_url(url: str) -> None:
+    env = local_settings({"IVR_PUBLIC_URL": url, "IVR_TWILIO_AUTH_TOKEN": "x"}, "0.0.0.0", 1)
+    assert env["IVR_PUBLIC_URL"] == url

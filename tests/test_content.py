@@ -1,0 +1,268 @@
+"""The content: complete in both languages, the fact sheet's own words, and strictly validated."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ivr import create_app
+from ivr.content import (
+    CONTENT_DIR,
+    FACT_SHEET,
+    LANGUAGES,
+    Content,
+    ContentError,
+    fact_sheet_form,
+    fold,
+    load_content,
+)
+from ivr.sms.segments import is_gsm7
+
+# How the fact sheet's table names each site, by the content's site id.
+TABLE_SITE_WORDS = {
+    "lungs": "lungs",
+    "liver": "liver",
+    "bones": "bones",
+    "peritoneum": "peritoneum",
+    "adrenal-gland": "adrenal gland",
+    "skin-muscle": "skin/muscle",
+}
+
+# The caption of the fact sheet's figure in answer 4; it interrupts the list when spoken.
+FIGURE_CAPTION = (
+    "Metastatic cancer cells invade lymph vessels and blood vessels near a tumor and migrate "
+    "to other parts of the body."
+)
+
+
+@pytest.fixture(scope="module")
+def content() -> Content:
+    return load_content()
+
+
+def fact_sheet_sections() -> list[tuple[str, str]]:
+    """The fact sheet's nine numbered questions with the text of each answer."""
+    text = FACT_SHEET.read_text(encoding="utf-8")
+    body = text.split("Selected References")[0]
+    pieces = re.split(r"^\s+(\d)\. (.+\?)\s*$", body, flags=re.M)
+    return [(pieces[i + 1], pieces[i + 2]) for i in range(1, len(pieces) - 1, 3)]
+
+
+def table_rows() -> list[tuple[str, list[str]]]:
+    """The sites table as (cancer type, [three sites]) in the fact sheet's order."""
+    section = dict(fact_sheet_sections())["Where does cancer spread?"]
+    lines = [line.strip() for line in section.split("metastasis")[-1].splitlines()]
+    lines = [line for line in lines if line and not line.startswith("Cancer type")]
+    rows, pending = [], None
+    for line in lines:
+        joined = re.match(r"^([A-Z][a-z]+)([A-Z].*)$", line)
+        if joined:
+            rows.append((joined[1], joined[2].lower().split(", ")))
+        elif pending is None:
+            pending = line
+        else:
+            rows.append((pending, line.lower().split(", ")))
+            pending = None
+    return rows
+
+
+def test_both_languages_are_complete(content: Content) -> None:
+    for code in LANGUAGES:
+        language = content[code]
+        assert len(language.topics) == 9
+        assert len(language.cancers) == 12
+        assert [t.number for t in language.topics] == list(range(1, 10))
+        assert [t.id for t in language.topics] == [t.id for t in content["en"].topics]
+        assert all(t.parts and t.summary and t.keywords for t in language.topics)
+
+
+def test_english_titles_are_the_fact_sheets_questions(content: Content) -> None:
+    questions = [title for title, _ in fact_sheet_sections()]
+    assert [t.title for t in content["en"].topics] == questions
+
+
+@pytest.mark.parametrize("number", range(1, 10))
+def test_english_answer_is_the_whole_fact_sheet_answer(content: Content, number: int) -> None:
+    topic = content["en"].topics[number - 1]
+    _, answer = fact_sheet_sections()[number - 1]
+    remaining = fact_sheet_form(answer)
+    for part in topic.parts:
+        form = fact_sheet_form(part)
+        assert form in remaining, f"part not in answer {number}, or used twice: {part[:50]}"
+        remaining = remaining.replace(form, "", 1)
+    if topic.id == "where-spread":
+        remaining = remaining.split("Cancer typeMain sites")[0]  # the table lives under sites
+    remaining = remaining.replace(FIGURE_CAPTION, "")  # a caption, not part of the answer
+    assert remaining.strip() == "", f"words of answer {number} are not in any part: {remaining!r}"
+
+
+def test_english_summaries_quote_the_fact_sheet(content: Content) -> None:
+    source = fact_sheet_form(FACT_SHEET.read_text(encoding="utf-8"))
+    for topic in content["en"].topics:
+        assert is_gsm7(topic.summary), topic.id
+        for piece in topic.summary.split("..."):
+            assert fact_sheet_form(piece) in source, (topic.id, piece)
+
+
+def test_sites_table_matches_the_fact_sheet(content: Content) -> None:
+    rows = table_rows()
+    english = content["en"]
+    assert len(rows) == len(english.cancers) == 12
+    for cancer, (label, sites) in zip(english.cancers, rows, strict=True):
+        assert fold(label) in {fold(s) for s in cancer.synonyms} | {fold(cancer.name)}, label
+        assert [TABLE_SITE_WORDS[site] for site in cancer.sites] == sites, cancer.id
+    for code in LANGUAGES:
+        assert [c.sites for c in content[code].cancers] == [c.sites for c in english.cancers]
+
+
+def test_key_points_and_credit(content: Content) -> None:
+    source = fact_sheet_form(FACT_SHEET.read_text(encoding="utf-8"))
+    assert len(content["en"].key_points) == 4
+    assert all(fact_sheet_form(point) in source for point in content["en"].key_points)
+    assert len(content["es"].key_points) == 4
+    for code in LANGUAGES:
+        credit = content[code].credit
+        assert "2011" in credit
+        assert "National Cancer Institute" in credit or "Instituto Nacional del Cáncer" in credit
+
+
+def test_keywords_pick_one_thing_only(content: Content) -> None:
+    owners: dict[str, set[str]] = {}
+    for code in LANGUAGES:
+        for topic in content[code].topics:
+            for word in topic.keywords:
+                owners.setdefault(fold(word), set()).add(f"topic {topic.id}")
+        for cancer in content[code].cancers:
+            for word in cancer.synonyms:
+                owners.setdefault(fold(word), set()).add(f"cancer {cancer.id}")
+    assert {word: o for word, o in owners.items() if len(o) > 1} == {}
+
+
+def test_fold_ignores_case_accents_and_punctuation() -> None:
+    assert fold("  ¿SÍNTOMAS?! ") == "sintomas"
+    assert fold("Riñón") == "rinon"
+    assert fold("skin/muscle") == "skin muscle"
+
+
+def test_content_is_immutable(content: Content) -> None:
+    with pytest.raises(AttributeError):
+        content["en"].topics[0].title = "changed"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        content["en"].prompts["new"] = "text"  # type: ignore[index]
+
+
+# -- validation: a broken file is refused with file, id and problem -----------------------
+
+
+@pytest.fixture
+def broken(tmp_path: Path) -> Callable[[str, Callable[[dict], None]], Path]:
+    """Copy the content to tmp_path and apply an edit to one language's parsed file."""
+
+    def make(code: str, edit: Callable[[dict], None]) -> Path:
+        for language in LANGUAGES:
+            shutil.copy(CONTENT_DIR / f"{language}.yaml", tmp_path / f"{language}.yaml")
+        path = tmp_path / f"{code}.yaml"
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        edit(data)
+        path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        return tmp_path
+
+    return make
+
+
+def _drop_topic(data: dict) -> None:
+    data["topics"] = [t for t in data["topics"] if t["id"] != "symptoms"]
+
+
+def _empty_summary(data: dict) -> None:
+    data["topics"][0]["summary"] = "  "
+
+
+def _shared_keyword(data: dict) -> None:
+    data["topics"][1]["keywords"].append(data["topics"][0]["keywords"][0].upper())
+
+
+def _invented_part(data: dict) -> None:
+    data["topics"][4]["parts"][0] = "Metastatic cancer always causes pain."
+
+
+def _invented_summary(data: dict) -> None:
+    data["topics"][7]["summary"] = "Treatment always works."
+
+
+def _curly_summary(data: dict) -> None:
+    data["topics"][0]["summary"] = data["topics"][0]["summary"].replace(".", "\u2019", 1)
+
+
+def _wrong_sites(data: dict) -> None:
+    data["sites"]["cancers"][0]["sites"] = ["liver", "lungs", "bones"]
+
+
+def _unknown_site(data: dict) -> None:
+    data["sites"]["cancers"][2]["sites"][0] = "spleen"
+
+
+def _placeholder(data: dict) -> None:
+    data["prompts"]["test_prompt"] = "Press {digit}."
+
+
+def _long_summary(data: dict) -> None:
+    data["topics"][3]["summary"] = "á" * 151
+
+
+def _missing_part(data: dict) -> None:
+    data["topics"][0]["parts"].pop()
+
+
+@pytest.mark.parametrize(
+    ("code", "edit", "expected"),
+    [
+        ("es", _drop_topic, ["es.yaml", "topics", "symptoms"]),
+        ("en", _empty_summary, ["en.yaml", "what-is", "summary"]),
+        ("es", _shared_keyword, ["es.yaml", "which-cancers", "also belongs to"]),
+        ("en", _invented_part, ["en.yaml", "symptoms", "part 1", "fact sheet"]),
+        ("en", _invented_summary, ["en.yaml", "treatment", "summary"]),
+        ("en", _curly_summary, ["en.yaml", "what-is", "GSM-7"]),
+        ("es", _wrong_sites, ["es.yaml", "breast", "sites differ"]),
+        ("en", _unknown_site, ["en.yaml", "kidney", "spleen"]),
+        ("es", _long_summary, ["es.yaml", "how-spread", "151 characters"]),
+        ("es", _missing_part, ["es.yaml", "what-is", "parts"]),
+    ],
+)
+def test_broken_content_names_file_id_and_problem(
+    broken: Callable, code: str, edit: Callable[[dict], None], expected: list[str]
+) -> None:
+    directory = broken(code, edit)
+    with pytest.raises(ContentError) as error:
+        load_content(directory)
+    assert any(all(word in problem for word in expected) for problem in error.value.problems), (
+        error.value.problems
+    )
+
+
+def test_placeholders_must_match_across_languages(broken: Callable, tmp_path: Path) -> None:
+    directory = broken("en", _placeholder)
+    spanish = yaml.safe_load((directory / "es.yaml").read_text(encoding="utf-8"))
+    spanish["prompts"]["test_prompt"] = "Oprima {tecla}."
+    (directory / "es.yaml").write_text(yaml.safe_dump(spanish, allow_unicode=True))
+    with pytest.raises(ContentError, match="es.yaml: prompt test_prompt: placeholders differ"):
+        load_content(directory)
+
+
+def test_invalid_yaml_and_missing_file(tmp_path: Path) -> None:
+    (tmp_path / "en.yaml").write_text("topics: [unclosed\n")
+    with pytest.raises(ContentError) as error:
+        load_content(tmp_path)
+    assert any(p.startswith("en.yaml: not valid YAML") for p in error.value.problems)
+    assert "es.yaml: the file is missing." in error.value.problems
+
+
+def test_broken_content_stops_start_up(broken: Callable, config: dict) -> None:
+    directory = broken("es", _drop_topic)
+    with pytest.raises(ContentError, match="es.yaml"):
+        create_app(config | {"CONTENT_DIR": str(directory)})

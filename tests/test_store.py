@@ -1,0 +1,105 @@
+"""The store keeps preferences, opt-outs, paging and events, on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from ivr.security import NumberHasher
+from ivr.store import Conversation, Store, create_engine, upgrade_schema
+
+from .conftest import CALLER
+
+OTHER = "+15551230002"
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    """A store on a freshly migrated database."""
+    engine = create_engine(database_url)
+    upgrade_schema(engine)
+    yield Store(engine, NumberHasher(b"test-secret"))
+    engine.dispose()
+
+
+def test_language_preference(store: Store) -> None:
+    assert store.language_for(CALLER) is None
+    store.set_language(CALLER, "es")
+    store.set_language(CALLER, "en")
+    store.set_language(OTHER, "es")
+    assert store.language_for(CALLER) == "en"
+    assert store.language_for(OTHER) == "es"
+
+
+def test_opt_out_and_back_in(store: Store) -> None:
+    assert not store.is_opted_out(CALLER)
+    store.set_opted_out(CALLER, True)
+    assert store.is_opted_out(CALLER)
+    assert not store.is_opted_out(OTHER)
+    store.set_opted_out(CALLER, False)
+    assert not store.is_opted_out(CALLER)
+
+
+def test_conversation_position(store: Store) -> None:
+    assert store.conversation(CALLER) is None
+    store.save_conversation(CALLER, Conversation("symptoms", 1, "SM1", "reply one"))
+    store.save_conversation(CALLER, Conversation("symptoms", 2, "SM2", "reply two"))
+    assert store.conversation(CALLER) == Conversation("symptoms", 2, "SM2", "reply two")
+
+
+def test_usage_events_are_counted(store: Store) -> None:
+    store.record_event("sms", "answer", topic="symptoms", language="en")
+    store.record_event("sms", "answer", topic="symptoms", language="es")
+    store.record_event("voice", "answer", topic="treatment", language="en")
+    store.record_event("voice", "call-ended", detail="x" * 500)
+    assert store.topic_counts() == {("sms", "symptoms"): 2, ("voice", "treatment"): 1}
+
+
+def test_upgrade_is_repeatable(store: Store) -> None:
+    store.set_language(CALLER, "es")
+    upgrade_schema(store.engine)
+    assert store.language_for(CALLER) == "es"
+
+
+def test_ping_reports_a_dead_database(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'missing-dir' / 'x' / 'db.sqlite3'}")
+    upgrade_schema(engine)
+    store = Store(engine, NumberHasher(b"s"))
+    assert store.ping()
+    broken = Store(sa.create_engine("sqlite:////nonexistent/dir/db.sqlite3"), NumberHasher(b"s"))
+    assert not broken.ping()
+
+
+def test_no_phone_number_reaches_the_database(store: Store) -> None:
+    store.set_language(CALLER, "es")
+    store.set_opted_out(CALLER, True)
+    store.save_conversation(CALLER, Conversation("symptoms", 1, "SM1", "reply"))
+    store.record_event("sms", "answer", topic="symptoms", language="es")
+    digits = CALLER.lstrip("+")
+    with store.engine.connect() as connection:
+        for table in ("caller_preferences", "sms_opt_outs", "sms_conversations", "usage_events"):
+            for row in connection.execute(sa.text(f"SELECT * FROM {table}")):
+                text = " ".join(str(value) for value in row)
+                assert digits not in text and digits[-10:] not in text, table
+
+
+def test_sqlite_file_holds_no_number(app: Flask) -> None:
+    store = app.extensions["ivr"].store
+    store.set_language(CALLER, "en")
+    store.set_opted_out(CALLER, True)
+    path = Path(store.engine.url.database)
+    store.engine.dispose()
+    raw = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+    assert CALLER.lstrip("+").encode() not in raw
+    mode = sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+
+
+def test_unsupported_database_is_refused() -> None:
+    with pytest.raises(ValueError, match="IVR_DATABASE_URL"):
+        create_engine("mysql://localhost/ivr")
