@@ -266,3 +266,29 @@ def test_broken_content_stops_start_up(broken: Callable, config: dict) -> None:
     directory = broken("es", _drop_topic)
     with pytest.raises(ContentError, match="es.yaml"):
         create_app(config | {"CONTENT_DIR": str(directory)})
+
+
+def test_sites_sentence_names_the_three_sites_in_order(content: Content) -> None:
+    english, spanish = content["en"], content["es"]
+    assert english.sites_sentence(english.cancer("breast")) == (
+        "For breast cancer, the most common sites of metastasis are, in order: "
+        "lungs, liver, and bones."
+    )
+    sentence = spanish.sites_sentence(spanish.cancer("lung"))
+    assert sentence.index("glándula suprarrenal") < sentence.index("hígado")
+    assert sentence.index("hígado") < sentence.rindex("pulmones")
+
+
+def test_spoken_lists_every_fixed_text_once(content: Content) -> None:
+    for code in LANGUAGES:
+        language = content[code]
+        spoken = {item.id: item for item in language.spoken()}
+        assert len(spoken) == len(language.spoken())
+        parts = sum(len(topic.parts) for topic in language.topics)
+        assert sum(item.id.startswith("topic.") for item in spoken.values()) == parts + 9
+        assert spoken["topic.symptoms.1"].text == language.topic("symptoms").parts[0]
+        assert spoken["topic.symptoms.1"].slow and not spoken["topic.symptoms.title"].slow
+        assert spoken["sites.melanoma"].text == language.sites_sentence(language.cancer("melanoma"))
+        assert "prompt.voice_fallback" in spoken
+        assert not any(item_id.startswith("prompt.sms_") for item_id in spoken)
+        assert "prompt.cancer_sites" not in spoken  # a template, filled in per cancer

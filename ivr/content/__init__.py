@@ -24,6 +24,7 @@ FACT_SHEET = CONTENT_DIR / "source" / "metastatic-cancer-fact-sheet.txt"
 LANGUAGES = ("en", "es")
 SUMMARY_LIMITS = {"en": 230, "es": 150}
 TOPIC_COUNT = 9
+TEXTED_ONLY = "sms_"  # prompts with ids starting so are never spoken
 CANCER_COUNT = 12
 
 
@@ -61,6 +62,15 @@ class Cancer:
 
 
 @dataclass(frozen=True)
+class Spoken:
+    """A fixed text the phone line speaks, with the id its recordings are filed under."""
+
+    id: str
+    text: str
+    slow: bool  # whether a slower recording is made too (answers, not menus)
+
+
+@dataclass(frozen=True)
 class LanguageContent:
     """Everything the line says or texts in one language."""
 
@@ -89,6 +99,34 @@ class LanguageContent:
     def sites_of(self, cancer: Cancer) -> tuple[str, ...]:
         """The spoken names of a cancer type's three sites, most common first."""
         return tuple(self.site_names[site] for site in cancer.sites)
+
+    def sites_sentence(self, cancer: Cancer) -> str:
+        """One sentence naming a cancer type's three most common sites of metastasis."""
+        first, second, third = self.sites_of(cancer)
+        return self.prompt(
+            "cancer_sites", cancer=cancer.name, first=first, second=second, third=third
+        )
+
+    def spoken(self) -> tuple[Spoken, ...]:
+        """Every fixed text the phone line speaks, each with a stable id for its recording."""
+        items = [Spoken("credit", self.credit, slow=False)]
+        items += [
+            Spoken(f"prompt.{prompt_id}", text, slow=False)
+            for prompt_id, text in self.prompts.items()
+            if not prompt_id.startswith(TEXTED_ONLY) and not _placeholders(text)
+        ]
+        items += [Spoken(f"keypoint.{n}", p, slow=True) for n, p in enumerate(self.key_points, 1)]
+        for topic in self.topics:
+            items.append(Spoken(f"topic.{topic.id}.title", topic.title, slow=False))
+            items += [
+                Spoken(f"topic.{topic.id}.{n}", part, slow=True)
+                for n, part in enumerate(topic.parts, 1)
+            ]
+        items += [
+            Spoken(f"sites.{cancer.id}", self.sites_sentence(cancer), slow=True)
+            for cancer in self.cancers
+        ]
+        return tuple(items)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,101 @@
+"""Runs the benchmarks in scripts/bench_*.py and prints their figures.
+
+Each bench_<name>.py defines run(line: BenchLine) -> None and prints its own table; the shared
+pieces (a built app on a temporary SQLite database, signed requests, percentiles) live here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask
+from flask.testing import FlaskClient
+from twilio.request_validator import RequestValidator
+
+from ivr import create_app
+
+HERE = Path(__file__).resolve().parent
+TOKEN = "bench-token"
+PUBLIC_URL = "https://bench.example.org"
+
+
+@dataclass
+class BenchLine:
+    """A line built for benchmarking, and a client that signs like Twilio."""
+
+    app: Flask
+    client: FlaskClient
+
+    def post(self, path: str, form: Mapping[str, str]) -> bytes:
+        """POST a signed webhook; fail loudly on anything but 200."""
+        signature = RequestValidator(TOKEN).compute_signature(PUBLIC_URL + path, dict(form))
+        response = self.client.post(
+            path, data=dict(form), headers={"X-Twilio-Signature": signature}
+        )
+        if response.status_code != 200:
+            raise SystemExit(f"{path} answered {response.status_code}")
+        return response.data
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    """Median and 99th percentile of samples, in milliseconds."""
+    ordered = sorted(samples)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return statistics.median(ordered) * 1000, p99 * 1000
+
+
+def time_calls(
+    call: Callable[[], object], repeat: int = 300, warmup: int = 20
+) -> tuple[float, float]:
+    """Run call repeatedly and return its median and p99 time in milliseconds."""
+    for _ in range(warmup):
+        call()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        call()
+        samples.append(time.perf_counter() - start)
+    return percentiles(samples)
+
+
+def build_line(directory: Path) -> BenchLine:
+    """A line on a throwaway SQLite database, as the tests build it."""
+    app = create_app(
+        {
+            "TWILIO_AUTH_TOKEN": TOKEN,
+            "PUBLIC_URL": PUBLIC_URL,
+            "INSTANCE_DIR": str(directory),
+        }
+    )
+    return BenchLine(app, app.test_client())
+
+
+def main(argv: list[str]) -> None:
+    """Run every benchmark, or the ones named."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", help="voice, sms, audio ... (default: all)")
+    args = parser.parse_args(argv)
+    available = {path.stem.removeprefix("bench_"): path for path in sorted(HERE.glob("bench_*.py"))}
+    names = args.names or list(available)
+    for name in names:
+        if name not in available:
+            raise SystemExit(f"no benchmark {name!r}; there are: {', '.join(available)}")
+        spec = importlib.util.spec_from_file_location(f"bench_{name}", available[name])
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        with tempfile.TemporaryDirectory() as directory:
+            print(f"== {name} ==")
+            module.run(build_line(Path(directory)))
+            print()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
