@@ -39,6 +39,7 @@ class Settings:
     transfer_number: str = CIS_NUMBER
     twilio_account_sid: str = ""
     twilio_from: str = ""
+    twilio_api_url: str = "https://api.twilio.com"
     gather_timeout: int = 8
 
     @classmethod
@@ -79,6 +80,8 @@ def _parse(raw: dict[str, Any]) -> dict[str, Any]:
         if not str(out.get(name) or "").strip():
             raise SettingsError(f"{_var(name)} must be set.")
     out["public_url"] = _url(out["public_url"], "public_url")
+    if "twilio_api_url" in out:
+        out["twilio_api_url"] = _url(out["twilio_api_url"], "twilio_api_url")
     if out.get("audio_base_url"):
         out["audio_base_url"] = _url(out["audio_base_url"], "audio_base_url")
     if "trust_proxy" in out:

@@ -1,0 +1,71 @@
+"""Turns a Step of the call into TwiML with twilio's VoiceResponse."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from ivr.twiml import VOICES, say_voice
+from ivr.voice.flow import Step, Utterance
+from ivr.voice.speech import Vocabulary
+
+# Seconds of quiet between two parts of an answer: time to press a key, short enough to flow.
+PART_PAUSE_SECONDS = 2
+DIAL_TIMEOUT_SECONDS = 30
+
+AudioUrl = Callable[[str, str, bool], "str | None"]
+
+
+def render(
+    step: Step,
+    url: Callable[..., str],
+    audio_url: AudioUrl,
+    vocab: Vocabulary,
+    gather_timeout: int,
+    transfer_number: str,
+) -> VoiceResponse:
+    """The TwiML for a step; url(**query) builds the /voice URL carrying the next state."""
+    response = VoiceResponse()
+    query = step.state.to_query()
+    if step.then in ("listen", "play"):
+        gather = response.gather(
+            action=url(**query),
+            method="POST",
+            input="dtmf speech",
+            num_digits=1,
+            finish_on_key="",
+            timeout=PART_PAUSE_SECONDS if step.then == "play" else gather_timeout,
+            speech_timeout="auto",
+            hints=vocab.hints,
+            language=VOICES[step.state.lang or "en"][1],
+        )
+        _speak_all(gather, step.say, audio_url)
+        # Reached only when the Gather ends with nothing pressed or said.
+        response.redirect(url(**query, timeout="1"), method="POST")
+    elif step.then == "dial":
+        _speak_all(response, step.say, audio_url)
+        response.dial(
+            transfer_number,
+            action=url(**query, dial="1"),
+            method="POST",
+            timeout=DIAL_TIMEOUT_SECONDS,
+        )
+    else:
+        _speak_all(response, step.say, audio_url)
+        response.hangup()
+    return response
+
+
+def _speak_all(
+    parent: VoiceResponse | Gather, say: tuple[Utterance, ...], audio_url: AudioUrl
+) -> None:
+    for utterance in say:
+        recording = audio_url(utterance.id, utterance.lang, utterance.slow)
+        if recording:
+            parent.play(recording)
+        elif utterance.slow:
+            spoken = parent.say(**say_voice(utterance.lang))
+            spoken.prosody(utterance.text, rate="slow")
+        else:
+            parent.say(utterance.text, **say_voice(utterance.lang))
