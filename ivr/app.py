@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, Response, after_this_request, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ivr.audio import AudioStatus, audio_status
@@ -18,6 +19,7 @@ from ivr.store import Store, create_engine, upgrade_schema
 
 # Everything under these paths is a Twilio webhook and must carry a valid signature.
 WEBHOOK_PREFIXES = ("/voice", "/sms")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,21 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(voice_views.bp)
     app.register_blueprint(sms_views.bp)
     return app
+
+
+def after_response(job: Callable[[], None]) -> None:
+    """Run job once the response has been sent: a slow write never keeps Twilio waiting."""
+
+    def run_safely() -> None:
+        try:
+            job()
+        except Exception:
+            log.warning("work after the response failed", exc_info=True)
+
+    @after_this_request
+    def _register(response: Response) -> Response:
+        response.call_on_close(run_safely)
+        return response
 
 
 def line() -> Line:

@@ -25,6 +25,10 @@ class NumberHasher:
         canonical = "".join(ch for ch in number if ch.isdigit() or ch == "+")
         return hmac.new(self._secret, canonical.encode(), hashlib.sha256).hexdigest()
 
+    def token(self, text: str) -> str:
+        """A keyed hash of any identifier (such as a CallSid), kept apart from number hashes."""
+        return hmac.new(self._secret, b"id:" + text.encode(), hashlib.sha256).hexdigest()
+
 
 def load_hash_secret(configured: str, instance_dir: Path) -> bytes:
     """Return the configured secret, or the one kept under instance_dir, creating it once."""

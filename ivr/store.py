@@ -6,7 +6,6 @@ can put a number in the database by mistake.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +16,8 @@ from alembic.config import Config
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
+
+from ivr.security import NumberHasher
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -59,6 +60,7 @@ usage_events = sa.Table(
     sa.Column("topic", sa.String(64)),
     sa.Column("language", sa.String(8)),
     sa.Column("detail", sa.String(200)),
+    sa.Column("session", sa.String(16), index=True),  # keyed hash of a CallSid, never a number
 )
 
 
@@ -113,9 +115,9 @@ def upgrade_schema(engine: Engine) -> None:
 class Store:
     """Reads and writes the line's records, keyed by the hash of a phone number."""
 
-    def __init__(self, engine: Engine, hash_number: Callable[[str], str]) -> None:
+    def __init__(self, engine: Engine, hasher: NumberHasher) -> None:
         self.engine = engine
-        self._hash = hash_number
+        self._hash = hasher
 
     def ping(self) -> bool:
         """True when the database answers."""
@@ -188,9 +190,11 @@ class Store:
         topic: str | None = None,
         language: str | None = None,
         detail: str | None = None,
+        call_sid: str | None = None,
     ) -> None:
         """Record one anonymous usage event: what was asked, never who asked."""
         row = {
+            "session": self._hash.token(call_sid)[:16] if call_sid else None,
             "occurred_at": _now(),
             "channel": channel,
             "kind": kind,
@@ -200,6 +204,19 @@ class Store:
         }
         with self.engine.begin() as connection:
             connection.execute(usage_events.insert().values(**row))
+
+    def last_event(self, call_sid: str) -> tuple[str, str | None] | None:
+        """The (kind, topic) of the latest event recorded during a call, if any."""
+        table = usage_events
+        query = (
+            sa.select(table.c.kind, table.c.topic)
+            .where(table.c.session == self._hash.token(call_sid)[:16])
+            .order_by(table.c.id.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as connection:
+            row = connection.execute(query).one_or_none()
+        return (row.kind, row.topic) if row else None
 
     def topic_counts(self) -> dict[tuple[str, str], int]:
         """How often each (channel, topic) was asked for."""

@@ -99,4 +99,7 @@ def signed_post(
     data = dict(data or {})
     headers = dict(kwargs.pop("headers", {}))
     headers["X-Twilio-Signature"] = signature(base_url + path, data)
-    return client.post(path, data=data, headers=headers, **kwargs)
+    response = client.post(path, data=data, headers=headers, **kwargs)
+    response.get_data()
+    response.close()  # as a server does once the body is sent: work after the response runs
+    return response

@@ -412,14 +412,14 @@ def test_status_callback_and_events_are_anonymous(app: Flask, client: FlaskClien
     response = signed_post(
         client,
         "/voice/status",
-        {"CallSid": "CA1", "From": CALLER, "CallStatus": "completed", "CallDuration": "95"},
+        {"CallSid": "CA" + "0" * 32, "CallStatus": "completed", "CallDuration": "95"},
     )
     assert response.status_code == 204
     store = app.extensions["ivr"].store
     assert store.topic_counts() == {("voice", "symptoms"): 1}
     with store.engine.connect() as connection:
         events = connection.execute(sa.text("SELECT kind, detail FROM usage_events")).all()
-    assert ("call-end", "completed 95s") in [tuple(e) for e in events]
+    assert ("call-end", "completed 95s, last: answer symptoms") in [tuple(e) for e in events]
     assert CALLER.lstrip("+") not in str(events)
 
 
@@ -478,3 +478,23 @@ def test_twiml_uses_only_documented_verbs_attributes_and_voices(client: FlaskCli
             if node.tag == "Say":
                 assert node.get("voice") in VOICES
         assert call.root.find("./Gather") is None or call.root.find("./Gather/Gather") is None
+
+
+def test_an_error_inside_the_call_still_answers_with_twiml(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    call = call_in(client, "es")
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("ivr.voice.views.next_step", broken)
+    call.press("2")
+    assert call.heard() == [prompt("es", "voice_error")]
+    redirect = call.root.find("./Redirect").text
+    assert "err=1" in redirect and "lang=es" in redirect
+    call.silence()  # Twilio follows the redirect; the menu fails again
+    assert call.heard() == [prompt("es", "voice_fallback")]
+    assert call.root.find("./Dial").text == "+18004226237"
+    monkeypatch.undo()
+    assert call_in(client, "en").heard()[-1] == prompt("en", "voice_menu_main")

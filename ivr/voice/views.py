@@ -7,8 +7,9 @@ from dataclasses import replace
 
 from flask import Blueprint, Response, current_app, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
+from werkzeug.exceptions import HTTPException
 
-from ivr.app import Line, line
+from ivr.app import Line, after_response, line
 from ivr.twiml import say_voice, twiml
 from ivr.voice.flow import CallInput, CallState, Step, next_step
 from ivr.voice.render import render
@@ -45,7 +46,7 @@ def call() -> Response:
         heard = replace(heard, remembered=_remembered_language(services, form.get("From", "")))
     vocab = current_app.extensions["ivr.voice"]
     step = next_step(state, heard, content, vocab)
-    _carry_out(services, step, form.get("From", ""))
+    _carry_out(services, step, form.get("From", ""), form.get("CallSid", ""))
     if step.then == "text":
         result = _text_answer(services, step, form.get("From", ""))
         step = next_step(step.state, CallInput(text_result=result, can_text=True), content, vocab)
@@ -55,12 +56,19 @@ def call() -> Response:
 @bp.post("/status")
 def status() -> Response:
     """Twilio's call status callback: record how the call ended, anonymously."""
+    services = line()
     form = request.form
     duration = form.get("CallDuration", "")
-    detail = (
-        f"{form.get('CallStatus', 'unknown')[:20]} {duration[:6] if duration.isdigit() else '?'}s"
-    )
-    _record(line(), "call-end", "", "", detail)
+    seconds = duration if duration.isdigit() and len(duration) < 7 else "?"
+    call_sid = form.get("CallSid", "")
+    try:
+        last = services.store.last_event(call_sid) if call_sid else None
+    except Exception:
+        log.warning("last place unavailable", exc_info=True)
+        last = None
+    place = " ".join(part for part in (last or ("menu", None)) if part)
+    detail = f"{form.get('CallStatus', 'unknown')[:20]} {seconds}s, last: {place}"
+    after_response(lambda: _record(services, "call-end", "", "", detail, call_sid))
     return Response(status=204)
 
 
@@ -72,6 +80,33 @@ def fallback() -> Response:
     for language in services.content.languages.values():
         response.say(language.prompt("voice_fallback"), **say_voice(language.code))
     response.dial(services.settings.transfer_number)
+    return twiml(response)
+
+
+@bp.errorhandler(Exception)
+def _error(error: Exception) -> Response | HTTPException:
+    """Whatever failed, the caller hears an apology and the menu, or a person; never a 500."""
+    if isinstance(error, HTTPException) and error.code and error.code < 500:
+        return error
+    log.exception("voice webhook failed")
+    services = line()
+    code = request.args.get("lang", "")
+    languages = (
+        [services.content[code]]
+        if code in services.content.languages
+        else list(services.content.languages.values())
+    )
+    response = VoiceResponse()
+    if request.args.get("err") == "1":
+        # The menu failed as well: put the caller through to a person instead of looping.
+        for language in languages:
+            response.say(language.prompt("voice_fallback"), **say_voice(language.code))
+        response.dial(services.settings.transfer_number)
+        return twiml(response)
+    for language in languages:
+        response.say(language.prompt("voice_error"), **say_voice(language.code))
+    query = {"lang": code, "at": "menu"} if len(languages) == 1 else {}
+    response.redirect(url_for("voice.call", **query, err="1"), method="POST")
     return twiml(response)
 
 
@@ -98,22 +133,26 @@ def _remembered_language(services: Line, number: str) -> str:
         return ""
 
 
-def _carry_out(services: Line, step: Step, number: str) -> None:
-    """Remember the language and record the event a step asks for; never fail the call."""
+def _carry_out(services: Line, step: Step, number: str, call_sid: str) -> None:
+    """After the response: remember the language and record the step's event."""
     if step.remember and number:
-        try:
-            services.store.set_language(number, step.remember)
-        except Exception:
-            log.warning("language preference not saved", exc_info=True)
+        after_response(lambda: services.store.set_language(number, step.remember))
     if step.event:
         kind, topic = step.event
-        _record(services, kind, topic, step.state.lang, None)
+        after_response(lambda: _record(services, kind, topic, step.state.lang, call_sid=call_sid))
 
 
-def _record(services: Line, kind: str, topic: str, language: str, detail: str | None) -> None:
+def _record(
+    services: Line, kind: str, topic: str, language: str, detail: str = "", call_sid: str = ""
+) -> None:
     try:
         services.store.record_event(
-            "voice", kind, topic=topic or None, language=language or None, detail=detail
+            "voice",
+            kind,
+            topic=topic or None,
+            language=language or None,
+            detail=detail or None,
+            call_sid=call_sid or None,
         )
     except Exception:
         log.warning("usage event not recorded", exc_info=True)
