@@ -66,6 +66,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(voice_views.bp)
     app.register_blueprint(sms_views.bp)
+    if settings.simulator:
+        from ivr import simulator
+
+        app.register_blueprint(simulator.bp)
     return app
 
 

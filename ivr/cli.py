@@ -13,6 +13,7 @@ import click
 
 from ivr.config import REPO_ROOT, Settings, SettingsError
 from ivr.content import CONTENT_DIR, LANGUAGES, ContentError, load_content
+from ivr.simulator import FAKE_ACCOUNT_SID
 
 LOCAL_TOKEN_FILE = "local-auth-token"
 
@@ -33,9 +34,15 @@ class Report:
 
 
 def local_settings(environ: Mapping[str, str], host: str, port: int) -> dict[str, str]:
-    """Environment for a local line: the given variables, plus a made-up token and local URL."""
+    """Environment for a local line: the given variables, plus a made-up token, the local URL,
+    the simulator, and outgoing texts caught by the simulator's stand-in for Twilio."""
     env = dict(environ)
     env.setdefault("IVR_PUBLIC_URL", f"http://{host}:{port}")
+    env.setdefault("IVR_SIMULATOR", "true")
+    if not env.get("IVR_TWILIO_ACCOUNT_SID") and env["IVR_SIMULATOR"].lower() in ("1", "true"):
+        env["IVR_TWILIO_ACCOUNT_SID"] = FAKE_ACCOUNT_SID
+        env["IVR_TWILIO_FROM"] = "+15555550199"
+        env["IVR_TWILIO_API_URL"] = env["IVR_PUBLIC_URL"] + "/simulator/twilio"
     if not env.get("IVR_TWILIO_AUTH_TOKEN"):
         instance = Path(env.get("IVR_INSTANCE_DIR", REPO_ROOT / "instance"))
         instance.mkdir(parents=True, exist_ok=True)
@@ -98,8 +105,9 @@ def check_command(production: bool) -> None:
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=int)
-def serve_command(host: str, port: int, workers: int) -> None:
+@click.option("--workers", default=1, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve_command(host: str, port: int, workers: int, threads: int) -> None:
     """Run the line locally under gunicorn, with embedded defaults."""
     from ivr.server import serve
 
@@ -118,4 +126,6 @@ def serve_command(host: str, port: int, workers: int) -> None:
             + env["IVR_TWILIO_AUTH_TOKEN"]
         )
     click.echo(f"The line is listening on {env['IVR_PUBLIC_URL']} (health: /healthz).")
-    serve(app, host, port, workers)
+    if app.extensions["ivr"].settings.simulator:
+        click.echo(f"Try it in your browser: {env['IVR_PUBLIC_URL']}/simulator")
+    serve(app, host, port, workers, threads)

@@ -41,6 +41,7 @@ class Settings:
     twilio_from: str = ""
     twilio_api_url: str = "https://api.twilio.com"
     gather_timeout: int = 8
+    simulator: bool = False  # the local phone and SMS simulator at /simulator
 
     @classmethod
     def load(
@@ -84,8 +85,9 @@ def _parse(raw: dict[str, Any]) -> dict[str, Any]:
         out["twilio_api_url"] = _url(out["twilio_api_url"], "twilio_api_url")
     if out.get("audio_base_url"):
         out["audio_base_url"] = _url(out["audio_base_url"], "audio_base_url")
-    if "trust_proxy" in out:
-        out["trust_proxy"] = _bool(out["trust_proxy"], "trust_proxy")
+    for name in ("trust_proxy", "simulator"):
+        if name in out:
+            out[name] = _bool(out[name], name)
     for name in ("instance_dir", "audio_dir", "content_dir"):
         if name in out:
             out[name] = Path(out[name]).expanduser().resolve()

@@ -22,7 +22,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return self._app
 
 
-def serve(app: Flask, host: str, port: int, workers: int) -> None:
+def serve(app: Flask, host: str, port: int, workers: int, threads: int = 1) -> None:
     """Serve app on host:port with gunicorn until interrupted."""
     engine = app.extensions["ivr"].store.engine
 
@@ -30,5 +30,10 @@ def serve(app: Flask, host: str, port: int, workers: int) -> None:
         # Connections opened before the fork belong to the parent; each worker opens its own.
         engine.dispose(close=False)
 
-    options = {"bind": f"{host}:{port}", "workers": workers, "post_fork": post_fork}
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "threads": threads,
+        "post_fork": post_fork,
+    }
     _Gunicorn(app, options).run()

@@ -1,0 +1,96 @@
+"""Try the line without a phone: a local page that calls and texts the real webhooks.
+
+Off unless IVR_SIMULATOR is on (`ivr serve` turns it on). The page cannot sign requests
+itself, so the server signs for it, only for its own /voice and /sms URLs; that is why the
+simulator must never be on where strangers can reach it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from dataclasses import dataclass, field
+
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from twilio.request_validator import RequestValidator
+
+from ivr.app import line
+from ivr.sms.segments import segments
+
+bp = Blueprint(
+    "simulator",
+    __name__,
+    url_prefix="/simulator",
+    template_folder="templates",
+    static_folder="static",
+)
+SIGNABLE = ("/voice", "/sms")
+FAKE_ACCOUNT_SID = "AC" + "5" * 32  # what `ivr serve` uses so "text me this" reaches the outbox
+
+
+@dataclass
+class Outbox:
+    """Text messages the line sent through the simulator's stand-in for Twilio's API."""
+
+    messages: list[dict[str, str]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+
+@bp.record_once
+def _make_outbox(setup) -> None:  # type: ignore[no-untyped-def]
+    setup.app.extensions["ivr.outbox"] = Outbox()
+
+
+@bp.get("")
+def page() -> ResponseReturnValue:
+    """The simulator page."""
+    return render_template("simulator.html")
+
+
+@bp.post("/sign")
+def sign() -> ResponseReturnValue:
+    """Sign a webhook request for the page exactly as Twilio would."""
+    services = line()
+    body = request.get_json(silent=True) or {}
+    path = str(body.get("path", ""))
+    params = body.get("params") or {}
+    if not path.startswith(SIGNABLE) or not isinstance(params, dict):
+        abort(400)
+    url = services.settings.public_url + path
+    validator = RequestValidator(services.settings.twilio_auth_token)
+    signature = validator.compute_signature(url, {str(k): str(v) for k, v in params.items()})
+    return jsonify(signature=signature)
+
+
+@bp.post("/segments")
+def count_segments() -> ResponseReturnValue:
+    """How many SMS segments a reply takes, for the page to show."""
+    result = segments(str((request.get_json(silent=True) or {}).get("text", "")))
+    return jsonify(encoding=result.encoding, units=result.units, count=result.count)
+
+
+@bp.post("/twilio/2010-04-01/Accounts/<sid>/Messages.json")
+def messages_api(sid: str) -> ResponseReturnValue:
+    """A stand-in for Twilio's Messages API: keeps the text (not the number) for the page."""
+    outbox: Outbox = _outbox()
+    with outbox.lock:
+        number = next(outbox.ids)
+        message = {"id": str(number), "body": request.form.get("Body", "")}
+        outbox.messages.append(message)
+    return jsonify(sid=f"SM{number:032x}", account_sid=sid, status="queued"), 201
+
+
+@bp.get("/outbox")
+def outbox() -> ResponseReturnValue:
+    """Messages the line sent since the id the page last saw."""
+    since = request.args.get("since", "0")
+    last = int(since) if since.isdigit() else 0
+    with _outbox().lock:
+        fresh = [m for m in _outbox().messages if int(m["id"]) > last]
+    return jsonify(messages=fresh)
+
+
+def _outbox() -> Outbox:
+    return current_app.extensions["ivr.outbox"]

@@ -1,0 +1,90 @@
+"""A real line under gunicorn and Debian's Chromium driven by Playwright, for browser tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+AXE_JS = Path(os.environ.get("IVR_AXE_JS", ROOT / ".cache/axe/node_modules/axe-core/axe.min.js"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+
+def chromium_path() -> str:
+    """Debian's Chromium, or skip (fail in CI, where .ci/run installs it) with the reason."""
+    path = os.environ.get("IVR_CHROMIUM") or shutil.which("chromium") or ""
+    if not path:
+        reason = "Chromium is not installed (apt-get install chromium); .ci/run installs it"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return path
+
+
+def axe_source() -> str:
+    """axe-core's script, installed from npm by scripts/test, or skip with the reason."""
+    if not AXE_JS.is_file():
+        reason = f"axe-core is not installed at {AXE_JS} (scripts/test installs it with npm)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return AXE_JS.read_text(encoding="utf-8")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def running_line(instance: Path) -> Iterator[str]:
+    """`ivr serve` on a free loopback port, as a newcomer runs it; yields its base URL."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IVR_")}
+    env["IVR_INSTANCE_DIR"] = str(instance)
+    command = [
+        sys.executable,
+        "-c",
+        "from ivr.cli import main; main()",
+        "serve",
+        "--port",
+        str(port),
+    ]
+    log = (instance.parent / "serve.log").open("w")
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1).read()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError((instance.parent / "serve.log").read_text()) from None
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()

@@ -1,0 +1,68 @@
+"""The simulator's server side: off by default, signs only the line's own webhooks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from ivr import create_app
+from ivr.cli import local_settings
+from ivr.simulator import FAKE_ACCOUNT_SID
+
+from .conftest import PUBLIC_URL, TOKEN, signature
+
+
+@pytest.fixture
+def simulator(config: dict[str, Any]) -> FlaskClient:
+    return create_app(config | {"SIMULATOR": "true"}).test_client()
+
+
+def test_off_unless_turned_on(client: FlaskClient) -> None:
+    assert client.get("/simulator").status_code == 404
+    assert client.post("/simulator/sign", json={"path": "/voice", "params": {}}).status_code == 404
+
+
+def test_page_is_served(simulator: FlaskClient) -> None:
+    page = simulator.get("/simulator")
+    assert page.status_code == 200
+    assert b'<html lang="en">' in page.data and b"simulator.js" in page.data
+    assert simulator.get("/simulator/static/simulator.js").status_code == 200
+
+
+def test_signs_exactly_as_twilio(simulator: FlaskClient) -> None:
+    params = {"From": "+15555550100", "Digits": "1"}
+    answer = simulator.post("/simulator/sign", json={"path": "/voice?lang=en", "params": params})
+    assert answer.get_json()["signature"] == signature(PUBLIC_URL + "/voice?lang=en", params, TOKEN)
+
+
+@pytest.mark.parametrize(
+    "path", ["/healthz", "https://evil.example.org/voice", "/simulator/sign", ""]
+)
+def test_signs_nothing_but_the_webhooks(simulator: FlaskClient, path: str) -> None:
+    assert simulator.post("/simulator/sign", json={"path": path, "params": {}}).status_code == 400
+
+
+def test_outbox_catches_texts_without_numbers(simulator: FlaskClient) -> None:
+    url = f"/simulator/twilio/2010-04-01/Accounts/{FAKE_ACCOUNT_SID}/Messages.json"
+    sent = simulator.post(url, data={"To": "+15555550100", "From": "+15555550199", "Body": "Hello"})
+    assert sent.status_code == 201 and sent.get_json()["sid"].startswith("SM")
+    messages = simulator.get("/simulator/outbox?since=0").get_json()["messages"]
+    assert messages == [{"id": "1", "body": "Hello"}]
+    assert simulator.get("/simulator/outbox?since=1").get_json()["messages"] == []
+
+
+def test_segments_for_the_page(simulator: FlaskClient) -> None:
+    size = simulator.post("/simulator/segments", json={"text": "á" * 71}).get_json()
+    assert size == {"encoding": "UCS-2", "units": 71, "count": 2}
+
+
+def test_local_serve_turns_on_the_simulator_and_its_outbox() -> None:
+    env = local_settings({"IVR_TWILIO_AUTH_TOKEN": "x"}, "127.0.0.1", 5000)
+    assert env["IVR_SIMULATOR"] == "true"
+    assert env["IVR_TWILIO_API_URL"] == "http://127.0.0.1:5000/simulator/twilio"
+    production_like = local_settings(
+        {"IVR_TWILIO_AUTH_TOKEN": "x", "IVR_SIMULATOR": "false"}, "h", 1
+    )
+    assert "IVR_TWILIO_ACCOUNT_SID" not in production_like

@@ -1,0 +1,111 @@
+"""The simulator in a real browser: call, press through to an answer, text, and check access."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ivr.content import load_content
+
+from .browser import CHROMIUM_ARGS, axe_source, chromium_path, running_line
+
+CONTENT = load_content()
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with running_line(tmp_path_factory.mktemp("line") / "instance") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser(base_url: str) -> Iterator[object]:
+    executable = chromium_path()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, base_url: str):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    page.fetched = []  # every URL the page requested
+    page.on("request", lambda request: page.fetched.append(request.url))
+    page.goto(base_url + "/simulator?pace=0")  # no speech, no waiting: the tests read the text
+    yield page
+    context.close()
+
+
+def heard(page, text: str) -> None:  # type: ignore[no-untyped-def]
+    page.locator("#transcript li", has_text=text).first.wait_for(timeout=15000)
+
+
+def test_call_press_through_to_an_answer(page) -> None:  # type: ignore[no-untyped-def]
+    english = CONTENT["en"]
+    page.click("#call")
+    heard(page, english.prompts["voice_choose_language"])
+    page.keyboard.press("1")
+    heard(page, "For what metastatic cancer is")
+    page.click(".key[data-key='4']")
+    heard(page, "For where cancer spreads")
+    page.keyboard.press("1")
+    heard(page, english.topic("where-spread").title)
+    page.fill("#say-input", "prostate")
+    page.click("#say-form button")
+    heard(page, english.sites_sentence(english.cancer("prostate")))
+    page.keyboard.press("0")
+    page.locator("#dial-text", has_text="+18004226237").wait_for()
+    page.click("[data-dial='no-answer']")
+    heard(page, english.prompts["voice_transfer_failed"])
+    page.click("#hangup")
+    page.locator("#call-status", has_text="Not in a call").wait_for()
+    transcript = page.inner_text("#transcript")
+    assert "You press 4." in transcript and 'You say: "prostate"' in transcript
+    assert any("/voice" in url for url in page.fetched)
+
+
+def test_spanish_and_text_me_this(page) -> None:  # type: ignore[no-untyped-def]
+    spanish = CONTENT["es"]
+    page.click("#call")
+    heard(page, spanish.prompts["voice_choose_language"])
+    page.keyboard.press("2")
+    heard(page, "Para síntomas")
+    page.keyboard.press("2")
+    heard(page, spanish.topic("symptoms").parts[0])
+    page.keyboard.press("3")
+    heard(page, spanish.prompts["voice_text_sent"])
+    page.locator("#messages li", has_text=spanish.topic("symptoms").summary).wait_for(timeout=10000)
+
+
+def test_keyboard_alone(page) -> None:  # type: ignore[no-untyped-def]
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "number"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "call"
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "hangup"
+    heard(page, CONTENT["en"].prompts["voice_choose_language"])
+    page.keyboard.press("1")
+    heard(page, "For what metastatic cancer is")
+    page.keyboard.press("#")
+    page.keyboard.press("Enter")  # on "Hang up"
+    page.locator("#call-status", has_text="Not in a call").wait_for()
+    assert page.evaluate("document.activeElement.id") == "call"
+
+
+def test_no_accessibility_violations(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    page.add_script_tag(content=axe_source())
+    page.click("#call")
+    heard(page, "For English")
+    results = page.evaluate("async () => await axe.run(document)")
+    violations = [(v["id"], v["help"], len(v["nodes"])) for v in results["violations"]]
+    (tmp_path / "axe.json").write_text(json.dumps(results["violations"], indent=2))
+    assert violations == []
