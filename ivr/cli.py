@@ -14,6 +14,7 @@ import click
 from ivr.config import REPO_ROOT, Settings, SettingsError
 from ivr.content import CONTENT_DIR, LANGUAGES, ContentError, load_content
 from ivr.simulator import FAKE_ACCOUNT_SID
+from ivr.simulator.terminal import CALLER, TerminalCall, Webhooks, text
 
 LOCAL_TOKEN_FILE = "local-auth-token"
 
@@ -33,7 +34,9 @@ class Report:
         self.problems += 1
 
 
-def local_settings(environ: Mapping[str, str], host: str, port: int) -> dict[str, str]:
+def local_settings(
+    environ: Mapping[str, str], host: str, port: int, keep_token: bool = True
+) -> dict[str, str]:
     """Environment for a local line: the given variables, plus a made-up token, the local URL,
     the simulator, and outgoing texts caught by the simulator's stand-in for Twilio."""
     env = dict(environ)
@@ -44,13 +47,38 @@ def local_settings(environ: Mapping[str, str], host: str, port: int) -> dict[str
         env["IVR_TWILIO_FROM"] = "+15555550199"
         env["IVR_TWILIO_API_URL"] = env["IVR_PUBLIC_URL"] + "/simulator/twilio"
     if not env.get("IVR_TWILIO_AUTH_TOKEN"):
-        instance = Path(env.get("IVR_INSTANCE_DIR", REPO_ROOT / "instance"))
-        instance.mkdir(parents=True, exist_ok=True)
-        token = secrets.token_hex(16)
-        # Kept so that `ivr call` and `ivr text` can sign requests to this server.
-        (instance / LOCAL_TOKEN_FILE).write_text(token)
-        env["IVR_TWILIO_AUTH_TOKEN"] = token
+        env["IVR_TWILIO_AUTH_TOKEN"] = secrets.token_hex(16)
+        if keep_token:
+            # Kept so that `ivr call --url` and `ivr text --url` can sign requests to this server.
+            instance = Path(env.get("IVR_INSTANCE_DIR", REPO_ROOT / "instance"))
+            instance.mkdir(parents=True, exist_ok=True)
+            (instance / LOCAL_TOKEN_FILE).write_text(env["IVR_TWILIO_AUTH_TOKEN"])
     return env
+
+
+def webhooks(environ: Mapping[str, str], url: str | None) -> Webhooks:
+    """Signed access to the line: a running server at url, or a line built in this process."""
+    if url:
+        token = environ.get("IVR_TWILIO_AUTH_TOKEN", "")
+        kept = Path(environ.get("IVR_INSTANCE_DIR", REPO_ROOT / "instance")) / LOCAL_TOKEN_FILE
+        if not token and kept.is_file():
+            token = kept.read_text().strip()
+        if not token:
+            raise click.ClickException(
+                "No token to sign with: set IVR_TWILIO_AUTH_TOKEN to the server's token."
+            )
+        return Webhooks(url.rstrip("/"), token)
+    from ivr import create_app
+
+    env = local_settings(environ | {"IVR_SIMULATOR": "false"}, "127.0.0.1", 5000, keep_token=False)
+    settings = {
+        key.removeprefix("IVR_"): value for key, value in env.items() if key.startswith("IVR_")
+    }
+    try:
+        app = create_app(settings)
+    except (SettingsError, ContentError) as error:
+        raise click.ClickException(str(error)) from None
+    return Webhooks(env["IVR_PUBLIC_URL"], env["IVR_TWILIO_AUTH_TOKEN"], app)
 
 
 def check(environ: Mapping[str, str], production: bool = False) -> Report:
@@ -129,3 +157,38 @@ def serve_command(host: str, port: int, workers: int, threads: int) -> None:
     if app.extensions["ivr"].settings.simulator:
         click.echo(f"Try it in your browser: {env['IVR_PUBLIC_URL']}/simulator")
     serve(app, host, port, workers, threads)
+
+
+URL_HELP = (
+    "A running line to talk to (e.g. http://127.0.0.1:5000); default: one built in this process."
+)
+
+
+@main.command("text")
+@click.argument("message")
+@click.option("--url", default=None, help=URL_HELP)
+@click.option("--from", "number", default=CALLER, show_default=True, help="The texter's number.")
+def text_command(message: str, url: str | None, number: str) -> None:
+    """Text MESSAGE to the line and print its reply with its size in SMS segments."""
+    for line in text(webhooks(os.environ, url), message, number):
+        click.echo(line)
+
+
+@main.command("call")
+@click.option("--url", default=None, help=URL_HELP)
+@click.option("--from", "number", default=CALLER, show_default=True, help="The caller's number.")
+@click.option(
+    "--audio/--no-audio", default=True, help="Play recordings when ffplay or mpg123 exists."
+)
+def call_command(url: str | None, number: str, audio: bool) -> None:
+    """Call the line from this terminal: type keys or words, read what the caller hears."""
+    lines = webhooks(os.environ, url)
+    audio_dir = lines.app.extensions["ivr"].settings.audio_dir if lines.app and audio else None
+    TerminalCall(lines, ask=_ask, show=click.echo, audio_dir=audio_dir, number=number).run()
+
+
+def _ask(prompt: str) -> str:
+    try:
+        return input(prompt)
+    except EOFError:  # the end of piped input hangs up
+        return "hangup"

@@ -1,0 +1,139 @@
+"""`ivr call` and `ivr text`: the line in a terminal, through the same signed webhooks."""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import subprocess
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+from xml.etree import ElementTree
+
+import requests
+from flask import Flask
+from twilio.request_validator import RequestValidator
+
+from ivr.sms.segments import segments
+
+CALLER = "+15555550100"
+LINE = "+15555550199"
+PLAYERS = (("ffplay", "-nodisp", "-autoexit", "-loglevel", "quiet"), ("mpg123", "-q"))
+
+
+@dataclass
+class Webhooks:
+    """Signed POSTs to the line: over HTTP to a running server, or in process to an app."""
+
+    public_url: str
+    token: str
+    app: Flask | None = None
+
+    def post(self, path: str, params: Mapping[str, str]) -> tuple[int, str]:
+        """POST params to path, signed as Twilio signs; the status and the body."""
+        signature = RequestValidator(self.token).compute_signature(self.public_url + path, params)
+        headers = {"X-Twilio-Signature": signature}
+        if self.app is not None:
+            response = self.app.test_client().post(path, data=dict(params), headers=headers)
+            body = response.get_data(as_text=True)
+            response.close()
+            return response.status_code, body
+        answer = requests.post(self.public_url + path, data=params, headers=headers, timeout=20)
+        return answer.status_code, answer.text
+
+
+def text(webhooks: Webhooks, message: str, number: str = CALLER) -> list[str]:
+    """Send one text message to the line; the lines of its reply, each with its size."""
+    params = {
+        "MessageSid": "SM" + secrets.token_hex(16),
+        "From": number,
+        "To": LINE,
+        "Body": message,
+        "NumMedia": "0",
+    }
+    status, body = webhooks.post("/sms", params)
+    if status != 200:
+        return [f"The line answered {status}."]
+    replies = [node.text or "" for node in ElementTree.fromstring(body).iter("Message")]
+    if not replies:
+        return ["(no reply)"]
+    lines = []
+    for reply in replies:
+        size = segments(reply)
+        lines += [reply, f"  [{size.units} characters, {size.encoding}, {size.count} segment(s)]"]
+    return lines
+
+
+@dataclass
+class TerminalCall:
+    """A call that follows TwiML as Twilio does, asking the person at the terminal for input."""
+
+    webhooks: Webhooks
+    ask: Callable[[str], str]
+    show: Callable[[str], None]
+    audio_dir: Path | None = None  # play recordings from here, when a player is installed
+    number: str = CALLER
+    sid: str = field(default_factory=lambda: "CA" + secrets.token_hex(16))
+
+    def run(self) -> None:
+        """Call the line and follow it until someone hangs up."""
+        self.show("Calling the line. Type keys (1, 9, *, #, 0) or words; Enter alone is silence;")
+        self.show("'hangup' ends the call.")
+        path: str | None = "/voice"
+        extra: dict[str, str] = {}
+        while path:
+            path, extra = self._request(path, extra)
+        self.show("The call has ended.")
+
+    def _request(self, path: str, extra: Mapping[str, str]) -> tuple[str | None, dict[str, str]]:
+        params = {"CallSid": self.sid, "From": self.number, "To": LINE} | dict(extra)
+        status, body = self.webhooks.post(path, params)
+        if status != 200:
+            self.show(f"The line answered {status}.")
+            return None, {}
+        for verb in ElementTree.fromstring(body):
+            if verb.tag == "Gather":
+                for child in verb:
+                    self._sound(child)
+                answer = self.ask("> ").strip()
+                if answer.lower() == "hangup":
+                    return None, {}
+                if answer:
+                    key = answer[0] in "0123456789*#" and len(answer) == 1
+                    data = {"Digits": answer} if key else {"SpeechResult": answer}
+                    return _path(verb.get("action", "")), data
+            elif verb.tag in ("Say", "Play"):
+                self._sound(verb)
+            elif verb.tag == "Redirect":
+                return _path(verb.text or ""), {}
+            elif verb.tag == "Dial":
+                self.show(f"[transferring to {verb.text}]")
+                answered = self.ask("Did the person answer? [y/N] ").strip().lower() == "y"
+                return _path(verb.get("action", "")), {
+                    "DialCallStatus": "completed" if answered else "no-answer"
+                }
+            elif verb.tag == "Hangup":
+                return None, {}
+        return None, {}
+
+    def _sound(self, node: ElementTree.Element) -> None:
+        if node.tag == "Play":
+            url = (node.text or "").strip()
+            self.show(f"[plays {url.rsplit('/', 1)[-1]}]")
+            self._play(url)
+        elif node.tag == "Say":
+            self.show(f"({node.get('language', '')}) {''.join(node.itertext()).strip()}")
+
+    def _play(self, url: str) -> None:
+        if not self.audio_dir:
+            return
+        local = self.audio_dir / urlsplit(url).path.removeprefix("/audio/")
+        player = next((p for p in PLAYERS if shutil.which(p[0])), None)
+        if player and local.is_file():
+            subprocess.run([*player, str(local)], check=False)
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
