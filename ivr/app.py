@@ -8,9 +8,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, Response, after_this_request, current_app, request
+from flask import Flask, Response, abort, after_this_request, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from ivr import logs
 from ivr.audio import AudioStatus, audio_status
 from ivr.config import Settings
 from ivr.content import Content, load_content
@@ -19,6 +20,7 @@ from ivr.store import Store, create_engine, upgrade_schema
 
 # Everything under these paths is a Twilio webhook and must carry a valid signature.
 WEBHOOK_PREFIXES = ("/voice", "/sms")
+MAX_REQUEST_BYTES = 64 * 1024
 log = logging.getLogger(__name__)
 
 
@@ -42,6 +44,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     hasher = NumberHasher(load_hash_secret(settings.hash_secret, settings.instance_dir))
 
     app = Flask(__name__, instance_path=str(settings.instance_dir))
+    # Twilio's webhook forms are a few kilobytes at most; anything far larger is refused (413).
+    app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    logs.init_app(app)
     app.extensions["ivr"] = Line(
         settings=settings,
         content=content,
@@ -56,6 +61,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.before_request
     def _require_twilio_signature() -> None:
+        if (request.content_length or 0) > MAX_REQUEST_BYTES:
+            abort(413)  # before the signature check reads the form
         if request.path.startswith(WEBHOOK_PREFIXES):
             app.extensions["ivr"].signatures.require()
 

@@ -1,0 +1,62 @@
+"""Logs are JSON lines with a request id, and a phone number never reaches them."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from flask import Flask
+
+from ivr.logs import JsonFormatter, RequestContext, redact
+
+from .conftest import CALLER, signed_post
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "+15551230001",
+        "15551230001",
+        "(555) 123-0001",
+        "555-123-0001",
+        "555.123.0001",
+        "+52 55 1234 5678",
+    ],
+)
+def test_numbers_are_redacted(number: str) -> None:
+    assert redact(f"texted from {number} today") == "texted from [number] today"
+
+
+def test_short_numbers_stay() -> None:
+    assert redact("part 3 of 9, 95s, topic 12") == "part 3 of 9, 95s, topic 12"
+
+
+def test_records_are_json_with_the_request_id(app: Flask) -> None:
+    formatter, context = JsonFormatter(), RequestContext()
+    with app.test_request_context("/healthz", headers={"I-Twilio-Idempotency-Token": "abc-123"}):
+        app.preprocess_request()
+        record = logging.LogRecord(
+            "ivr.test", logging.WARNING, __file__, 1, "from %s", (CALLER,), None
+        )
+        context.filter(record)
+        entry = json.loads(formatter.format(record))
+    assert entry["request_id"] == "abc-123" and entry["path"] == "/healthz"
+    assert entry["message"] == "from [number]" and entry["level"] == "WARNING"
+
+
+def test_an_exception_is_logged_without_numbers() -> None:
+    try:
+        raise ValueError(f"bad caller {CALLER}")
+    except ValueError:
+        record = logging.LogRecord(
+            "x", logging.ERROR, __file__, 1, "failed", (), __import__("sys").exc_info()
+        )
+    entry = json.loads(JsonFormatter().format(record))
+    assert CALLER not in json.dumps(entry) and "[number]" in entry["error"]
+
+
+def test_oversized_request_is_refused_signed_or_not(app: Flask) -> None:
+    form = {"Body": "x" * (70 * 1024), "From": CALLER}
+    assert app.test_client().post("/sms", data=form).status_code == 413
+    assert signed_post(app.test_client(), "/voice", form).status_code == 413
