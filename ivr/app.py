@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ivr.audio import AudioStatus, audio_status
+from ivr.audio.catalogue import AudioStatus, Catalogue, load_catalogue
 from ivr.config import Settings
 from ivr.content import Content, load_content
 from ivr.security import NumberHasher, SignatureCheck, load_hash_secret
@@ -29,6 +29,7 @@ class Line:
     store: Store
     signatures: SignatureCheck
     audio: AudioStatus
+    catalogue: Catalogue
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -38,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     engine = create_engine(settings.resolved_database_url())
     upgrade_schema(engine)
     hasher = NumberHasher(load_hash_secret(settings.hash_secret, settings.instance_dir))
+    catalogue = load_catalogue(settings.audio_dir, content, settings.audio_url)
 
     app = Flask(__name__, instance_path=str(settings.instance_dir))
     app.extensions["ivr"] = Line(
@@ -47,7 +49,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         signatures=SignatureCheck(
             settings.twilio_auth_token, settings.public_url, settings.trust_proxy
         ),
-        audio=audio_status(settings.audio_dir),
+        audio=catalogue.status,
+        catalogue=catalogue,
     )
     if settings.trust_proxy:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1, x_port=1, x_prefix=1)  # type: ignore[method-assign]
@@ -58,10 +61,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             app.extensions["ivr"].signatures.require()
 
     from ivr import health
+    from ivr.audio import views as audio_views
     from ivr.sms import views as sms_views
     from ivr.voice import views as voice_views
 
     app.register_blueprint(health.bp)
+    app.register_blueprint(audio_views.bp)
     app.register_blueprint(voice_views.bp)
     app.register_blueprint(sms_views.bp)
     return app

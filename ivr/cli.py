@@ -11,10 +11,13 @@ from pathlib import Path
 
 import click
 
+from ivr.audio.catalogue import AudioStatus, load_catalogue
 from ivr.config import REPO_ROOT, Settings, SettingsError
 from ivr.content import CONTENT_DIR, LANGUAGES, ContentError, load_content
 
 LOCAL_TOKEN_FILE = "local-auth-token"
+AUDIO_DIR = REPO_ROOT / "audio"
+SHOWN_IDS = 10  # missing or stale recordings `ivr check` names before it says "and N more"
 
 
 @dataclass
@@ -30,6 +33,10 @@ class Report:
     def fail(self, text: str) -> None:
         self.lines.append(f"FAIL  {text}")
         self.problems += 1
+
+    def warn(self, text: str) -> None:
+        # Not a problem: the line still works, speaking with Twilio's voice what has no recording.
+        self.lines.append(f"WARN  {text}")
 
 
 def local_settings(environ: Mapping[str, str], host: str, port: int) -> dict[str, str]:
@@ -74,7 +81,23 @@ def check(environ: Mapping[str, str], production: bool = False) -> Report:
                 f"content {code}: {len(language.topics)} topics ({parts} spoken parts), "
                 f"{len(language.cancers)} cancer types, {len(language.prompts)} prompts"
             )
+        audio_dir = settings.audio_dir if settings else AUDIO_DIR
+        _check_audio(report, load_catalogue(audio_dir, content, "").status)
     return report
+
+
+def _check_audio(report: Report, status: AudioStatus) -> None:
+    if status.problem:
+        report.warn(f"audio: {status.problem}")
+    for kind, labels in (("missing", status.missing), ("stale", status.stale)):
+        if labels:
+            shown = ", ".join(labels[:SHOWN_IDS])
+            more = f" and {len(labels) - SHOWN_IDS} more" if len(labels) > SHOWN_IDS else ""
+            report.warn(
+                f"audio: {len(labels)} recording(s) {kind}: {shown}{more}; run `ivr build-audio`"
+            )
+    if not (status.missing or status.stale):
+        report.ok(f"audio: all {status.current} recordings current in {status.directory}")
 
 
 @click.group()

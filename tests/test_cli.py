@@ -20,6 +20,16 @@ def test_check_reports_both_languages_complete() -> None:
     assert "All checks passed." in result.output
 
 
+def test_check_lists_missing_and_stale_audio_without_failing(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["check"], env={"IVR_AUDIO_DIR": str(tmp_path)})
+    assert result.exit_code == 0, result.output
+    assert "WARN  audio: no manifest.json" in result.output
+    assert "WARN  audio: 190 recording(s) missing: en:credit, en:prompt.voice_fallback" in (
+        result.output
+    )
+    assert "and 180 more; run `ivr build-audio`" in result.output
+
+
 def test_check_production_needs_token_and_url() -> None:
     report = check({}, production=True)
     assert report.problems == 1
