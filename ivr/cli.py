@@ -11,7 +11,9 @@ from pathlib import Path
 
 import click
 
-from ivr.audio.catalogue import AudioStatus, load_catalogue
+from ivr.audio.build import build_audio
+from ivr.audio.catalogue import AudioStatus, label, load_catalogue, wanted_recordings
+from ivr.audio.engines import ENGINE_NAMES, EngineError, choose_engines
 from ivr.config import REPO_ROOT, Settings, SettingsError
 from ivr.content import CONTENT_DIR, LANGUAGES, ContentError, load_content
 
@@ -142,3 +144,71 @@ def serve_command(host: str, port: int, workers: int) -> None:
         )
     click.echo(f"The line is listening on {env['IVR_PUBLIC_URL']} (health: /healthz).")
     serve(app, host, port, workers)
+
+
+@main.command("build-audio")
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINE_NAMES),
+    default="auto",
+    show_default=True,
+    help="auto: gTTS when Google answers, else Piper (English) and espeak-ng.",
+)
+@click.option(
+    "--lang",
+    "languages",
+    type=click.Choice(LANGUAGES),
+    multiple=True,
+    help="Only this language (repeatable). Default: all.",
+)
+@click.option("--force", is_flag=True, help="Record everything again, even what is current.")
+@click.option("--jobs", type=click.IntRange(1, 32), default=4, show_default=True)
+@click.option("--dry-run", is_flag=True, help="Say what would be done; change nothing.")
+@click.option(
+    "--audio-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="IVR_AUDIO_DIR",
+    default=AUDIO_DIR,
+    show_default=True,
+)
+@click.option(
+    "--content-dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    envvar="IVR_CONTENT_DIR",
+    default=CONTENT_DIR,
+    show_default=True,
+)
+def build_audio_command(
+    engine: str,
+    languages: tuple[str, ...],
+    force: bool,
+    jobs: int,
+    dry_run: bool,
+    audio_dir: Path,
+    content_dir: Path,
+) -> None:
+    """Record every spoken text that has no current recording; remove what the content dropped."""
+    languages = languages or LANGUAGES
+    try:
+        content = load_content(content_dir)
+        choice = choose_engines(engine, languages)
+        if choice.note:
+            click.echo(choice.note, err=True)
+        report = build_audio(
+            wanted_recordings(content, languages),
+            audio_dir,
+            choice.engines,
+            explicit=choice.explicit,
+            force=force,
+            jobs=jobs,
+            dry_run=dry_run,
+            progress=True,
+        )
+    except (ContentError, EngineError) as error:
+        raise click.ClickException(str(error)) from None
+    if dry_run:
+        for item in report.planned:
+            click.echo(f"record  {label(item.key)}")
+        for file in report.removed:
+            click.echo(f"remove  {file}")
+    click.echo(report.summary())
