@@ -18,9 +18,12 @@ from ivr.audio.catalogue import (
     wanted_recordings,
     write_manifest,
 )
+from ivr.audio.encode import FORMAT
+from ivr.config import REPO_ROOT
 from ivr.content import LANGUAGES, Content, load_content
 from tests.audio_support import fake_recording
 
+COMMITTED_AUDIO = REPO_ROOT / "audio"
 BASE = "https://line.example.org/audio"
 
 
@@ -145,3 +148,21 @@ def test_an_unreadable_manifest_is_reported_not_fatal(tmp_path: Path, content: C
     status = load_catalogue(tmp_path, content, BASE).status
     assert status.manifest_found and status.current == 0
     assert "unreadable" in (status.problem or "")
+
+
+def test_committed_audio_matches_committed_content(content: Content) -> None:
+    """Fails after a content change until someone runs `ivr build-audio` and commits audio/."""
+    catalogue = load_catalogue(COMMITTED_AUDIO, content, BASE)
+    status = catalogue.status
+    advice = "run `ivr build-audio` and commit audio/"
+    assert status.problem is None, status.problem
+    assert status.missing == (), f"{advice}; missing: {status.missing}"
+    assert status.stale == (), f"{advice}; stale: {status.stale}"
+    recordings = read_manifest(COMMITTED_AUDIO) or ()
+    for recording in recordings:
+        assert recording.format == FORMAT, f"{recording.file} was encoded another way: {advice}"
+        data = (COMMITTED_AUDIO / recording.file).read_bytes()
+        assert len(data) == recording.bytes, recording.file
+        assert hashlib.sha256(data).hexdigest() == recording.sha256, recording.file
+    on_disk = {p.relative_to(COMMITTED_AUDIO).as_posix() for p in COMMITTED_AUDIO.glob("*/*")}
+    assert on_disk == {r.file for r in recordings}, "files in audio/ that no recording names"

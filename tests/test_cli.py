@@ -17,6 +17,7 @@ def test_check_reports_both_languages_complete() -> None:
     assert result.exit_code == 0, result.output
     assert "content en: 9 topics" in result.output
     assert "content es: 9 topics" in result.output
+    assert "ok    audio: all 190 recordings current in " in result.output
     assert "All checks passed." in result.output
 
 
