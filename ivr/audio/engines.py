@@ -251,12 +251,13 @@ def choose_engines(
     reason = google_unreachable(gtts_base_url or google_url("en"), probe_timeout)
     if reason is None:
         return EngineChoice({lang: GttsEngine(lang, gtts_base_url) for lang in languages}, False)
-    engines: dict[str, Engine] = {lang: _offline_engine(lang) for lang in languages}
+    engines: dict[str, Engine] = {lang: offline_engine(lang) for lang in languages}
     used = ", ".join(f"{lang} {e.name} ({e.voice})" for lang, e in engines.items())
     return EngineChoice(engines, False, f"Google cannot be reached ({reason}); using {used}.")
 
 
-def _offline_engine(language: str) -> Engine:
+def offline_engine(language: str) -> Engine:
+    """The best engine for a language that needs no network: Piper for English, else espeak-ng."""
     if language == "en" and piper_installed():
         return PiperEngine()
     return EspeakEngine(language)
