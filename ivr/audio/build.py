@@ -27,7 +27,6 @@ from ivr.audio.catalogue import (
     ManifestError,
     Recording,
     Wanted,
-    audio_files,
     read_manifest,
     write_manifest,
 )
@@ -204,5 +203,6 @@ def _record(wanted: Wanted, engine: Engine, directory: Path) -> Recording:
 
 def _unlisted(directory: Path, languages: Sequence[str], keep: set[str]) -> tuple[str, ...]:
     """The mp3 files in the languages' folders that no kept recording names."""
-    files = (p.relative_to(directory).as_posix() for p in audio_files(directory, languages))
+    paths = sorted(p for language in languages for p in (directory / language).glob("*.mp3"))
+    files = (p.relative_to(directory).as_posix() for p in paths)
     return tuple(f for f in files if f not in keep)

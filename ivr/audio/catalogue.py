@@ -11,7 +11,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from types import MappingProxyType
@@ -218,8 +218,3 @@ def _is_current(recording: Recording | None, wanted: Wanted) -> bool:
 
 def _labels(wanted: Iterable[Wanted]) -> tuple[str, ...]:
     return tuple(label(w.key) for w in wanted)
-
-
-def audio_files(directory: Path, languages: Sequence[str]) -> list[Path]:
-    """The mp3 files in the languages' folders: what a build may keep or remove."""
-    return sorted(p for language in languages for p in (directory / language).glob("*.mp3"))
