@@ -12,7 +12,7 @@ from flask import Flask, Response, abort, after_this_request, current_app, reque
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ivr import logs
-from ivr.audio import AudioStatus, audio_status
+from ivr.audio.catalogue import AudioStatus, Catalogue, load_catalogue
 from ivr.config import Settings
 from ivr.content import Content, load_content
 from ivr.security import NumberHasher, SignatureCheck, load_hash_secret
@@ -33,6 +33,7 @@ class Line:
     store: Store
     signatures: SignatureCheck
     audio: AudioStatus
+    catalogue: Catalogue
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -42,6 +43,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     engine = create_engine(settings.resolved_database_url())
     upgrade_schema(engine)
     hasher = NumberHasher(load_hash_secret(settings.hash_secret, settings.instance_dir))
+    catalogue = load_catalogue(settings.audio_dir, content, settings.audio_url)
 
     app = Flask(__name__, instance_path=str(settings.instance_dir))
     # Twilio's webhook forms are a few kilobytes at most; anything far larger is refused (413).
@@ -54,7 +56,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         signatures=SignatureCheck(
             settings.twilio_auth_token, settings.public_url, settings.trust_proxy
         ),
-        audio=audio_status(settings.audio_dir),
+        audio=catalogue.status,
+        catalogue=catalogue,
     )
     if settings.trust_proxy:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1, x_port=1, x_prefix=1)  # type: ignore[method-assign]
@@ -67,10 +70,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             app.extensions["ivr"].signatures.require()
 
     from ivr import health
+    from ivr.audio import views as audio_views
     from ivr.sms import views as sms_views
     from ivr.voice import views as voice_views
 
     app.register_blueprint(health.bp)
+    app.register_blueprint(audio_views.bp)
     app.register_blueprint(voice_views.bp)
     app.register_blueprint(sms_views.bp)
     if settings.simulator:

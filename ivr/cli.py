@@ -11,12 +11,17 @@ from pathlib import Path
 
 import click
 
+from ivr.audio.build import build_audio
+from ivr.audio.catalogue import AudioStatus, label, load_catalogue, wanted_recordings
+from ivr.audio.engines import ENGINE_NAMES, EngineError, choose_engines
 from ivr.config import REPO_ROOT, Settings, SettingsError
 from ivr.content import CONTENT_DIR, LANGUAGES, ContentError, load_content
-from ivr.simulator import FAKE_ACCOUNT_SID
+from ivr.simulator import FAKE_ACCOUNT_SID, captions
 from ivr.simulator.terminal import CALLER, TerminalCall, Webhooks, text
 
 LOCAL_TOKEN_FILE = "local-auth-token"
+AUDIO_DIR = REPO_ROOT / "audio"
+SHOWN_IDS = 10  # missing or stale recordings `ivr check` names before it says "and N more"
 
 
 @dataclass
@@ -32,6 +37,10 @@ class Report:
     def fail(self, text: str) -> None:
         self.lines.append(f"FAIL  {text}")
         self.problems += 1
+
+    def warn(self, text: str) -> None:
+        # Not a problem: the line still works, speaking with Twilio's voice what has no recording.
+        self.lines.append(f"WARN  {text}")
 
 
 def local_settings(
@@ -109,7 +118,23 @@ def check(environ: Mapping[str, str], production: bool = False) -> Report:
                 f"content {code}: {len(language.topics)} topics ({parts} spoken parts), "
                 f"{len(language.cancers)} cancer types, {len(language.prompts)} prompts"
             )
+        audio_dir = settings.audio_dir if settings else AUDIO_DIR
+        _check_audio(report, load_catalogue(audio_dir, content, "").status)
     return report
+
+
+def _check_audio(report: Report, status: AudioStatus) -> None:
+    if status.problem:
+        report.warn(f"audio: {status.problem}")
+    for kind, labels in (("missing", status.missing), ("stale", status.stale)):
+        if labels:
+            shown = ", ".join(labels[:SHOWN_IDS])
+            more = f" and {len(labels) - SHOWN_IDS} more" if len(labels) > SHOWN_IDS else ""
+            report.warn(
+                f"audio: {len(labels)} recording(s) {kind}: {shown}{more}; run `ivr build-audio`"
+            )
+    if not (status.missing or status.stale):
+        report.ok(f"audio: all {status.current} recordings current in {status.directory}")
 
 
 @click.group()
@@ -183,8 +208,16 @@ def text_command(message: str, url: str | None, number: str) -> None:
 def call_command(url: str | None, number: str, audio: bool) -> None:
     """Call the line from this terminal: type keys or words, read what the caller hears."""
     lines = webhooks(os.environ, url)
-    audio_dir = lines.app.extensions["ivr"].settings.audio_dir if lines.app and audio else None
-    TerminalCall(lines, ask=_ask, show=click.echo, audio_dir=audio_dir, number=number).run()
+    services = lines.app.extensions["ivr"] if lines.app else None
+    audio_dir = services.settings.audio_dir if services and audio else None
+    TerminalCall(
+        lines,
+        ask=_ask,
+        show=click.echo,
+        audio_dir=audio_dir,
+        number=number,
+        captions=captions(services) if services else {},
+    ).run()
 
 
 def _ask(prompt: str) -> str:
@@ -192,3 +225,71 @@ def _ask(prompt: str) -> str:
         return input(prompt)
     except EOFError:  # the end of piped input hangs up
         return "hangup"
+
+
+@main.command("build-audio")
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINE_NAMES),
+    default="auto",
+    show_default=True,
+    help="auto: gTTS when Google answers, else Piper (English) and espeak-ng.",
+)
+@click.option(
+    "--lang",
+    "languages",
+    type=click.Choice(LANGUAGES),
+    multiple=True,
+    help="Only this language (repeatable). Default: all.",
+)
+@click.option("--force", is_flag=True, help="Record everything again, even what is current.")
+@click.option("--jobs", type=click.IntRange(1, 32), default=4, show_default=True)
+@click.option("--dry-run", is_flag=True, help="Say what would be done; change nothing.")
+@click.option(
+    "--audio-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="IVR_AUDIO_DIR",
+    default=AUDIO_DIR,
+    show_default=True,
+)
+@click.option(
+    "--content-dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    envvar="IVR_CONTENT_DIR",
+    default=CONTENT_DIR,
+    show_default=True,
+)
+def build_audio_command(
+    engine: str,
+    languages: tuple[str, ...],
+    force: bool,
+    jobs: int,
+    dry_run: bool,
+    audio_dir: Path,
+    content_dir: Path,
+) -> None:
+    """Record every spoken text that has no current recording; remove what the content dropped."""
+    languages = languages or LANGUAGES
+    try:
+        content = load_content(content_dir)
+        choice = choose_engines(engine, languages)
+        if choice.note:
+            click.echo(choice.note, err=True)
+        report = build_audio(
+            wanted_recordings(content, languages),
+            audio_dir,
+            choice.engines,
+            explicit=choice.explicit,
+            force=force,
+            jobs=jobs,
+            dry_run=dry_run,
+            progress=True,
+        )
+    except (ContentError, EngineError) as error:
+        raise click.ClickException(str(error)) from None
+    if dry_run:
+        for item in report.planned:
+            click.echo(f"record  {label(item.key)}")
+        for file in report.removed:
+            click.echo(f"remove  {file}")
+    click.echo(report.summary())

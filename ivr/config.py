@@ -65,6 +65,11 @@ class Settings:
         """True when the line may send text messages of its own through Twilio's REST API."""
         return bool(self.twilio_account_sid and self.twilio_from)
 
+    @property
+    def audio_url(self) -> str:
+        """Where Twilio fetches recordings: IVR_AUDIO_BASE_URL, else this server's /audio."""
+        return self.audio_base_url or f"{self.public_url}/audio"
+
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to SQLite under the instance folder."""
         return self.database_url or f"sqlite:///{self.instance_dir / 'ivr.sqlite3'}"

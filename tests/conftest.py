@@ -65,6 +65,9 @@ def config(tmp_path: Path) -> dict[str, Any]:
         "PUBLIC_URL": PUBLIC_URL,
         "INSTANCE_DIR": str(tmp_path / "instance"),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'instance' / 'ivr.sqlite3'}",
+        # No recordings: the line speaks with <Say>, so tests can read every word it says.
+        # tests/test_voice_audio.py plays the committed recordings instead.
+        "AUDIO_DIR": str(tmp_path / "no-audio"),
     }
 
 

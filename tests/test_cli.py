@@ -8,8 +8,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from ivr.audio.catalogue import wanted_recordings
 from ivr.cli import LOCAL_TOKEN_FILE, check, local_settings, main
-from ivr.content import CONTENT_DIR
+from ivr.content import CONTENT_DIR, load_content
 
 
 def test_check_reports_both_languages_complete() -> None:
@@ -17,7 +18,18 @@ def test_check_reports_both_languages_complete() -> None:
     assert result.exit_code == 0, result.output
     assert "content en: 9 topics" in result.output
     assert "content es: 9 topics" in result.output
+    wanted = len(wanted_recordings(load_content()))
+    assert f"ok    audio: all {wanted} recordings current in " in result.output
     assert "All checks passed." in result.output
+
+
+def test_check_lists_missing_and_stale_audio_without_failing(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["check"], env={"IVR_AUDIO_DIR": str(tmp_path)})
+    assert result.exit_code == 0, result.output
+    assert "WARN  audio: no manifest.json" in result.output
+    wanted = len(wanted_recordings(load_content()))
+    assert f"WARN  audio: {wanted} recording(s) missing: en:credit, " in result.output
+    assert f"and {wanted - 10} more; run `ivr build-audio`" in result.output
 
 
 def test_check_production_needs_token_and_url() -> None:

@@ -69,6 +69,8 @@ def test_call_press_through_to_an_answer(page) -> None:  # type: ignore[no-untyp
     transcript = page.inner_text("#transcript")
     assert "You press 4." in transcript and 'You say: "prostate"' in transcript
     assert any("/voice" in url for url in page.fetched)
+    recordings = [url for url in page.fetched if "/audio/en/" in url]
+    assert any("topic.where-spread.title" in url for url in recordings), recordings
 
 
 def test_spanish_and_text_me_this(page) -> None:  # type: ignore[no-untyped-def]

@@ -15,7 +15,7 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, reque
 from flask.typing import ResponseReturnValue
 from twilio.request_validator import RequestValidator
 
-from ivr.app import line
+from ivr.app import Line, line
 from ivr.sms.segments import segments
 
 bp = Blueprint(
@@ -43,6 +43,18 @@ def _make_outbox(setup) -> None:  # type: ignore[no-untyped-def]
     setup.app.extensions["ivr.outbox"] = Outbox()
 
 
+def captions(app_line: Line) -> dict[str, str]:
+    """The text of every recording the line can play, by its URL, for the transcript."""
+    out = {}
+    for code, language in app_line.content.languages.items():
+        for spoken in language.spoken():
+            for slow in (False, True) if spoken.slow else (False,):
+                url = app_line.catalogue.url(spoken.id, code, slow)
+                if url:
+                    out[url] = spoken.text
+    return out
+
+
 @bp.get("")
 def page() -> ResponseReturnValue:
     """The simulator page."""
@@ -62,6 +74,12 @@ def sign() -> ResponseReturnValue:
     validator = RequestValidator(services.settings.twilio_auth_token)
     signature = validator.compute_signature(url, {str(k): str(v) for k, v in params.items()})
     return jsonify(signature=signature)
+
+
+@bp.get("/captions")
+def captions_view() -> ResponseReturnValue:
+    """Recording URL to text, so the transcript shows what each <Play> says."""
+    return jsonify(captions(line()))
 
 
 @bp.post("/segments")

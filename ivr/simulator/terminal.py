@@ -73,6 +73,7 @@ class TerminalCall:
     ask: Callable[[str], str]
     show: Callable[[str], None]
     audio_dir: Path | None = None  # play recordings from here, when a player is installed
+    captions: dict[str, str] = field(default_factory=dict)  # recording URL -> its text
     number: str = CALLER
     sid: str = field(default_factory=lambda: "CA" + secrets.token_hex(16))
 
@@ -120,7 +121,8 @@ class TerminalCall:
     def _sound(self, node: ElementTree.Element) -> None:
         if node.tag == "Play":
             url = (node.text or "").strip()
-            self.show(f"[plays {url.rsplit('/', 1)[-1]}]")
+            said = f" {self.captions[url]}" if url in self.captions else ""
+            self.show(f"[plays {url.rsplit('/', 1)[-1]}]{said}")
             self._play(url)
         elif node.tag == "Say":
             self.show(f"({node.get('language', '')}) {''.join(node.itertext()).strip()}")

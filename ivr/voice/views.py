@@ -116,7 +116,7 @@ def _render(services: Line, step: Step) -> VoiceResponse:
     return render(
         step,
         url=lambda **query: url_for("voice.call", **query),
-        audio_url=lambda _id, _lang, _slow: None,
+        audio_url=services.catalogue.url,
         vocab=vocab,
         gather_timeout=settings.gather_timeout,
         transfer_number=settings.transfer_number,

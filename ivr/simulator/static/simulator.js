@@ -9,6 +9,10 @@ const PACE = Number(new URLSearchParams(location.search).get("pace") ?? 1);
 const $ = (id) => document.getElementById(id);
 const call = { active: false, sid: "", waiter: null, media: null };
 let outboxSeen = 0;
+let captions = {}; // recording URL -> the text it says
+const captionsReady = fetch("/simulator/captions")
+  .then((r) => r.json())
+  .then((c) => { captions = c; }, () => {});
 let messageCount = 0;
 
 function randomSid(prefix) {
@@ -43,6 +47,7 @@ async function signedPost(path, params) {
 
 async function startCall() {
   if (call.active) return;
+  await captionsReady;
   call.active = true;
   call.sid = randomSid("CA");
   $("transcript").replaceChildren();
@@ -170,7 +175,13 @@ function sound(node) {
     if (!call.active) return resolve();
     if (node.tagName === "Play") {
       const url = node.textContent.trim();
-      log(`Line plays ${url.split("/").pop()}`);
+      const said = captions[url] ? `: ${captions[url]}` : "";
+      log(`Line plays ${url.split("/").slice(-2).join("/")}${said}`);
+      if (PACE === 0) {
+        // Quick review: fetch the recording (as Twilio would) without waiting for it to play.
+        fetch(url).then(() => resolve(), () => resolve());
+        return;
+      }
       const audio = new Audio(url);
       call.media = audio;
       audio.onended = audio.onerror = () => resolve();
