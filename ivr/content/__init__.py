@@ -83,6 +83,8 @@ class LanguageContent:
     site_names: Mapping[str, str]
     cancers: tuple[Cancer, ...]
     prompts: Mapping[str, str]
+    # Texted words that are not topics or cancer types: command id -> words (MORE, MENU, ...).
+    commands: Mapping[str, tuple[str, ...]]
 
     def topic(self, topic_id: str) -> Topic:
         """The topic with this id."""
@@ -220,6 +222,13 @@ class _Reader:
                 out[str(item_id)] = " ".join(str(text).split())
         return out
 
+    def word_lists(self, data: Mapping[str, Any], key: str) -> dict[str, tuple[str, ...]]:
+        value = data.get(key)
+        if not isinstance(value, dict) or not value:
+            self.problem(key, "must be a mapping of id to a list of words.")
+            return {}
+        return {str(item_id): self.texts(value, item_id, f"{key} {item_id}") for item_id in value}
+
     def records(self, data: Mapping[str, Any], key: str, where: str) -> list[dict[str, Any]]:
         value = data.get(key)
         if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
@@ -263,6 +272,7 @@ def _parse_file(path: Path, code: str) -> LanguageContent:
         site_names=MappingProxyType(site_names),
         cancers=cancers,
         prompts=MappingProxyType(reader.mapping(data, "prompts", "prompts")),
+        commands=MappingProxyType(reader.word_lists(data, "commands")),
     )
     if reader.problems:
         raise ContentError(reader.problems)
@@ -334,6 +344,7 @@ def _compare_languages(languages: Mapping[str, LanguageContent]) -> list[str]:
             ("sites.names", sorted(english.site_names), sorted(other.site_names)),
             ("numbers", sorted(english.numbers), sorted(other.numbers)),
             ("prompts", sorted(english.prompts), sorted(other.prompts)),
+            ("commands", sorted(english.commands), sorted(other.commands)),
         ):
             for missing in [i for i in mine if i not in theirs]:
                 problems.append(f"{name}: {kind} {missing}: is in en.yaml but missing here.")
@@ -364,12 +375,13 @@ def _compare_languages(languages: Mapping[str, LanguageContent]) -> list[str]:
 
 
 def _check_keywords(languages: Mapping[str, LanguageContent]) -> list[str]:
-    """No word, in either language, may pick two different topics or cancer types."""
+    """No word, in either language, may pick two different topics, cancer types or commands."""
     owners: dict[str, tuple[str, str]] = {}
     problems = []
     for code, language in languages.items():
         entries = [(f"topic {t.id}", t.keywords) for t in language.topics]
         entries += [(f"cancer {c.id}", c.synonyms) for c in language.cancers]
+        entries += [(f"command {name}", words) for name, words in language.commands.items()]
         for owner, words in entries:
             for word in words:
                 key = fold(word)
