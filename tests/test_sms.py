@@ -160,6 +160,12 @@ def test_opt_out_then_nothing_goes_out_until_opt_in(db_app: Flask, db_phone: Pho
     assert Phone(client, OTHER).send("5") == REPLIES["en"].summaries["symptoms"]
 
 
+def test_yes_from_a_number_that_never_opted_out_gets_the_menu(phone: Phone) -> None:
+    assert phone.send("brst") is not None
+    assert phone.send("yes") == REPLIES["en"].menu
+    assert phone.send("Sí") == REPLIES["en"].menu  # the remembered language is English
+
+
 def test_a_spanish_opt_out_is_confirmed_once(app: Flask, phone: Phone) -> None:
     assert phone.send("PARAR") == REPLIES["es"].opted_out  # Twilio does not know this word
     assert phone.send("AYUDA") is None

@@ -51,3 +51,4 @@ def test_opt_out_and_opt_in_without_flask(store: Store, service: SmsService) -> 
     assert service.handle(store, CALLER, "menu", "SM2") is None
     assert service.handle(store, CALLER, "Sí", "SM3") == REPLIES["es"].opted_in
     assert service.handle(store, CALLER, "menu", "SM4") == REPLIES["es"].menu
+    assert service.handle(store, CALLER, "Sí", "SM5") == REPLIES["es"].menu

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ivr.config import Settings
 from ivr.content import Content, Topic
@@ -66,7 +66,11 @@ class SmsService:
             # One confirmation, in the language of the word; nothing more is read or written.
             return next_reply(match, None, None, self.replies, message_sid).reply
         if match.intent is Intent.OPT_IN:
+            opted_out = store.is_opted_out(number)
             store.set_opted_out(number, False)
+            if not opted_out:
+                # "Yes" from a number that never opted out is an answer, not an opt-in: the menu.
+                match = replace(match, intent=Intent.MENU)
         if not self._allow(store, number):
             return None
         try:
