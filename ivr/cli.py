@@ -15,9 +15,10 @@ from ivr.audio.build import build_audio
 from ivr.audio.catalogue import AudioStatus, label, load_catalogue, wanted_recordings
 from ivr.audio.engines import ENGINE_NAMES, EngineError, choose_engines
 from ivr.config import REPO_ROOT, Settings, SettingsError
-from ivr.content import CONTENT_DIR, LANGUAGES, ContentError, load_content
+from ivr.content import CONTENT_DIR, LANGUAGES, Content, ContentError, load_content
 from ivr.simulator import FAKE_ACCOUNT_SID, captions
 from ivr.simulator.terminal import CALLER, TerminalCall, Webhooks, text
+from ivr.sms.replies import SEGMENT_BUDGET, ReplySize, reply_sizes
 
 LOCAL_TOKEN_FILE = "local-auth-token"
 AUDIO_DIR = REPO_ROOT / "audio"
@@ -120,6 +121,7 @@ def check(environ: Mapping[str, str], production: bool = False) -> Report:
             )
         audio_dir = settings.audio_dir if settings else AUDIO_DIR
         _check_audio(report, load_catalogue(audio_dir, content, "").status)
+        _check_sms_sizes(report, content)
     return report
 
 
@@ -135,6 +137,39 @@ def _check_audio(report: Report, status: AudioStatus) -> None:
             )
     if not (status.missing or status.stale):
         report.ok(f"audio: all {status.current} recordings current in {status.directory}")
+
+
+def _check_sms_sizes(report: Report, content: Content) -> None:
+    """One line per fixed text reply and summary, and per answer sent in parts, with sizes."""
+    try:
+        sizes = reply_sizes(content)
+    except ContentError as error:
+        for problem in error.problems:
+            report.fail(f"sms: {problem}")
+        return
+    parts: dict[tuple[str, str], list[ReplySize]] = {}
+    for reply in sizes:
+        if reply.part:
+            parts.setdefault((reply.language, reply.part), []).append(reply)
+        else:
+            _size_line(report, f"sms {reply.language} {reply.name}", [reply])
+    for (code, topic), pages in parts.items():
+        _size_line(report, f"sms {code} {topic}, full answer in {len(pages)} part(s)", pages)
+
+
+def _size_line(report: Report, label: str, replies: list[ReplySize]) -> None:
+    largest = max(replies, key=lambda reply: (reply.size.count, reply.size.units))
+    encodings = "/".join(sorted({reply.size.encoding for reply in replies}))
+    budget = SEGMENT_BUDGET[largest.language]
+    text = (
+        f"{label}: {'at most ' if len(replies) > 1 else ''}{largest.size.count} "
+        f"segment(s), {encodings}, {largest.size.units} characters (budget {budget} segments)"
+    )
+    if all(reply.ok for reply in replies):
+        report.ok(text)
+    else:
+        over = ", ".join(reply.name for reply in replies if not reply.ok)
+        report.fail(f"{text}: over budget or outside GSM-7: {over}")
 
 
 @click.group()

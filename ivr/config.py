@@ -9,12 +9,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from limits import parse_many
+
 PREFIX = "IVR_"
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent
 # NCI's Cancer Information Service, 1-800-4-CANCER.
 CIS_NUMBER = "+18004226237"
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+# Replies to one number: enough to page through the longest answer, too few to run up a bill.
+DEFAULT_SMS_RATE_LIMIT = "10/minute;100/day"
+# Where the rate limiter counts: in each worker's memory, or shared in Redis.
+_RATELIMIT_SCHEMES = ("memory", "redis", "rediss", "redis+sentinel", "redis+cluster")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -42,6 +48,8 @@ class Settings:
     twilio_api_url: str = "https://api.twilio.com"
     gather_timeout: int = 8
     simulator: bool = False  # the local phone and SMS simulator at /simulator
+    sms_rate_limit: str = DEFAULT_SMS_RATE_LIMIT
+    ratelimit_storage_url: str = "memory://"
 
     @classmethod
     def load(
@@ -111,6 +119,10 @@ def _parse(raw: dict[str, Any]) -> dict[str, Any]:
         )
     if "gather_timeout" in out:
         out["gather_timeout"] = _int(out["gather_timeout"], "gather_timeout", 3, 60)
+    if "sms_rate_limit" in out:
+        out["sms_rate_limit"] = _rates(out["sms_rate_limit"], "sms_rate_limit")
+    if "ratelimit_storage_url" in out:
+        out["ratelimit_storage_url"] = _storage_url(out["ratelimit_storage_url"])
     if out.get("database_url") and "://" not in str(out["database_url"]):
         raise SettingsError(f"{_var('database_url')} must be a URL such as sqlite:///path.")
     return out
@@ -143,3 +155,23 @@ def _int(value: Any, name: str, low: int, high: int) -> int:
     if not low <= number <= high:
         raise SettingsError(f"{_var(name)} must be between {low} and {high}, not {number}.")
     return number
+
+
+def _rates(value: Any, name: str) -> str:
+    text = str(value).strip() or DEFAULT_SMS_RATE_LIMIT
+    try:
+        parse_many(text)
+    except ValueError:
+        raise SettingsError(
+            f"{_var(name)} must be rates such as 10/minute;100/day, not {value!r}."
+        ) from None
+    return text
+
+
+def _storage_url(value: Any) -> str:
+    text = str(value).strip() or "memory://"
+    if urlsplit(text).scheme not in _RATELIMIT_SCHEMES or "://" not in text:
+        raise SettingsError(
+            f"{_var('ratelimit_storage_url')} must be memory:// or a redis:// URL, not {text!r}."
+        )
+    return text

@@ -6,6 +6,9 @@ can put a number in the database by mistake.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -74,6 +77,26 @@ class Conversation:
     last_reply: str | None
 
 
+@dataclass(frozen=True)
+class SmsState:
+    """What the line knows about a texter: opt-out, language, and the conversation."""
+
+    opted_out: bool
+    language: str | None
+    conversation: Conversation | None
+
+
+@dataclass(frozen=True)
+class UsageEvent:
+    """One anonymous usage event: what was asked, on which channel, in which language."""
+
+    channel: str
+    kind: str
+    topic: str | None = None
+    language: str | None = None
+    detail: str | None = None
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -118,6 +141,10 @@ class Store:
     def __init__(self, engine: Engine, hasher: NumberHasher) -> None:
         self.engine = engine
         self._hash = hasher
+
+    def number_key(self, number: str) -> str:
+        """The keyed hash that stands for number, for keys kept outside the database."""
+        return self._hash(number)
 
     def ping(self) -> bool:
         """True when the database answers."""
@@ -170,17 +197,36 @@ class Store:
 
     def save_conversation(self, number: str, conversation: Conversation) -> None:
         """Remember where this number's SMS conversation stands."""
-        self._upsert(
-            sms_conversations,
-            {
-                "number_hash": self._hash(number),
-                "topic_id": conversation.topic_id,
-                "next_part": conversation.next_part,
-                "last_message_sid": conversation.last_message_sid,
-                "last_reply": conversation.last_reply,
-                "updated_at": _now(),
-            },
-        )
+        self._upsert(sms_conversations, _conversation_row(self._hash(number), conversation))
+
+    def sms_state(self, number: str) -> SmsState:
+        """Opt-out, language and conversation of a number, read together on one connection."""
+        key = self._hash(number)
+        with self.engine.connect() as connection:
+            opted_out, language, *row = connection.execute(_SMS_STATE, {"key": key}).one()
+        conversation = Conversation(*row) if row[1] is not None else None  # next_part is set
+        return SmsState(bool(opted_out), language, conversation)
+
+    def save_sms_turn(
+        self,
+        number: str,
+        event: UsageEvent,
+        conversation: Conversation | None = None,
+        language: str | None = None,
+    ) -> None:
+        """Record a texting turn in one transaction: the event, and the paging and language.
+
+        The commit does not wait for the disk: a crash of the line cannot lose it, a power cut
+        can, which is a fair price for these records (never an opt-out) and a fast reply.
+        """
+        key = self._hash(number)
+        with self._without_waiting_for_disk() as connection:
+            if conversation:
+                _upsert_on(connection, sms_conversations, _conversation_row(key, conversation))
+            if language:
+                row = {"number_hash": key, "language": language, "updated_at": _now()}
+                _upsert_on(connection, caller_preferences, row)
+            connection.execute(usage_events.insert(), _event_row(event))
 
     def record_event(
         self,
@@ -193,15 +239,9 @@ class Store:
         call_sid: str | None = None,
     ) -> None:
         """Record one anonymous usage event: what was asked, never who asked."""
-        row = {
-            "session": self._hash.token(call_sid)[:16] if call_sid else None,
-            "occurred_at": _now(),
-            "channel": channel,
-            "kind": kind,
-            "topic": topic,
-            "language": language,
-            "detail": detail[:200] if detail else None,
-        }
+        row = _event_row(UsageEvent(channel, kind, topic, language, detail))
+        if call_sid:
+            row["session"] = self._hash.token(call_sid)[:16]
         with self.engine.begin() as connection:
             connection.execute(usage_events.insert().values(**row))
 
@@ -229,15 +269,91 @@ class Store:
         with self.engine.connect() as connection:
             return {(channel, topic): n for channel, topic, n in connection.execute(query)}
 
+    @contextmanager
+    def _without_waiting_for_disk(self) -> Iterator[sa.Connection]:
+        """A transaction whose commit returns before the disk has it (see save_sms_turn)."""
+        with self.engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            try:
+                with connection.begin():
+                    # SQLite applies this at the commit; PostgreSQL resets it after the commit.
+                    connection.exec_driver_sql(
+                        "PRAGMA synchronous=NORMAL"
+                        if sqlite
+                        else "SET LOCAL synchronous_commit TO OFF"
+                    )
+                    yield connection
+            finally:
+                if sqlite:
+                    self._restore_full_sync(connection)
+
+    @staticmethod
+    def _restore_full_sync(connection: sa.Connection) -> None:
+        """Put SQLite's full fsync back before the connection serves an opt-out again."""
+        try:
+            connection.exec_driver_sql("PRAGMA synchronous=FULL")
+            connection.commit()
+        except sa.exc.SQLAlchemyError:
+            connection.invalidate()  # never reused, so never an opt-out without fsync
+            raise
+
     def _upsert(self, table: sa.Table, row: dict[str, object]) -> None:
         """Insert row, or update the row with the same primary key, in one transaction."""
-        key = [c.name for c in table.primary_key.columns]
-        insert = _DIALECT_INSERT[self.engine.dialect.name](table).values(**row)
-        statement = insert.on_conflict_do_update(
-            index_elements=key, set_={k: v for k, v in row.items() if k not in key}
-        )
         with self.engine.begin() as connection:
-            connection.execute(statement)
+            _upsert_on(connection, table, row)
+
+
+def _upsert_on(connection: sa.Connection, table: sa.Table, row: dict[str, object]) -> None:
+    """Insert row, or update the row with the same primary key, in connection's transaction."""
+    connection.execute(_upsert_statement(connection.dialect.name, table), row)
+
+
+@functools.cache
+def _upsert_statement(dialect: str, table: sa.Table) -> sa.Executable:
+    """INSERT ... ON CONFLICT DO UPDATE for every column of table, built once per dialect."""
+    key = [c.name for c in table.primary_key.columns]
+    insert = _DIALECT_INSERT[dialect](table)
+    update = {c.name: insert.excluded[c.name] for c in table.c if c.name not in key}
+    return insert.on_conflict_do_update(index_elements=key, set_=update)
+
+
+def _conversation_row(number_hash: str, conversation: Conversation) -> dict[str, object]:
+    return {
+        "number_hash": number_hash,
+        "topic_id": conversation.topic_id,
+        "next_part": conversation.next_part,
+        "last_message_sid": conversation.last_message_sid,
+        "last_reply": conversation.last_reply,
+        "updated_at": _now(),
+    }
+
+
+def _event_row(event: UsageEvent) -> dict[str, object]:
+    return {
+        "occurred_at": _now(),
+        "channel": event.channel,
+        "kind": event.kind,
+        "topic": event.topic,
+        "language": event.language,
+        "detail": event.detail[:200] if event.detail else None,
+    }
+
+
+def _by_key(column: sa.Column) -> sa.ScalarSelect:
+    """The column's value in the row of the hashed number bound as "key", or NULL."""
+    owner = column.table.c.number_hash
+    return sa.select(column).where(owner == sa.bindparam("key")).scalar_subquery()
+
+
+# A texter's opt-out, language and conversation in one primary-key read of each table.
+_SMS_STATE = sa.select(
+    _by_key(sms_opt_outs.c.opted_out),
+    _by_key(caller_preferences.c.language),
+    _by_key(sms_conversations.c.topic_id),
+    _by_key(sms_conversations.c.next_part),
+    _by_key(sms_conversations.c.last_message_sid),
+    _by_key(sms_conversations.c.last_reply),
+)
 
 
 # The two databases the line supports, each with its own INSERT ... ON CONFLICT.

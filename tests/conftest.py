@@ -15,6 +15,8 @@ from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
 from ivr import create_app
+from ivr.security import NumberHasher
+from ivr.store import Store, create_engine, upgrade_schema
 
 # Read before the environment is cleared for each test.
 POSTGRES_URL = os.environ.get("IVR_TEST_DATABASE_URL", "")
@@ -55,6 +57,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         pytest.skip("IVR_TEST_DATABASE_URL is not set; .ci/run starts PostgreSQL and sets it")
     reset_database(POSTGRES_URL)
     return POSTGRES_URL
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    """A store on a freshly migrated database, without an app around it."""
+    engine = create_engine(database_url)
+    upgrade_schema(engine)
+    yield Store(engine, NumberHasher(b"test-secret"))
+    engine.dispose()
 
 
 @pytest.fixture

@@ -57,6 +57,28 @@ def test_check_reports_broken_content(tmp_path: Path) -> None:
     assert "FAIL  content: es.yaml: topic symptoms: 'summary' is missing or empty." in result.output
 
 
+def test_check_lists_every_text_reply_with_its_size() -> None:
+    report = check({})
+    assert report.problems == 0, report.lines
+    text = "\n".join(report.lines)
+    assert "ok    sms en menu: 2 segment(s), GSM-7" in text
+    assert "ok    sms es summary symptoms: 3 segment(s), UCS-2" in text
+    assert "ok    sms en sites uterus:" in text
+    assert "ok    sms es how-spread, full answer in " in text
+    assert sum(line.startswith("ok    sms ") for line in report.lines) == 2 * (10 + 9 + 12 + 9)
+
+
+def test_check_fails_a_reply_over_budget(tmp_path: Path) -> None:
+    for code in ("en", "es"):
+        data = yaml.safe_load((CONTENT_DIR / f"{code}.yaml").read_text(encoding="utf-8"))
+        if code == "en":
+            data["prompts"]["sms_help"] = "Help \u2013 with a dash outside GSM-7."
+        (tmp_path / f"{code}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
+    result = CliRunner().invoke(main, ["check"], env={"IVR_CONTENT_DIR": str(tmp_path)})
+    assert result.exit_code == 1
+    assert "FAIL  sms en help: 1 segment(s), UCS-2" in result.output
+
+
 def test_local_settings_make_up_and_keep_a_token(tmp_path: Path) -> None:
     env = local_settings({"IVR_INSTANCE_DIR": str(tmp_path)}, "127.0.0.1", 5050)
     assert env["IVR_PUBLIC_URL"] == "http://127.0.0.1:5050"

@@ -20,6 +20,8 @@ def test_defaults() -> None:
     assert settings.audio_dir.name == "audio"
     assert settings.resolved_database_url().endswith("instance/ivr.sqlite3")
     assert not settings.sms_sending_enabled
+    assert settings.sms_rate_limit == "10/minute;100/day"
+    assert settings.ratelimit_storage_url == "memory://"
 
 
 def test_mapping_overrides_environment() -> None:
@@ -53,6 +55,9 @@ def test_environment_is_read_with_prefix_and_types() -> None:
             BASE | {"IVR_TWILIO_ACCOUNT_SID": "nope", "IVR_TWILIO_FROM": "+15550001111"},
             "IVR_TWILIO_ACCOUNT_SID",
         ),
+        (BASE | {"IVR_SMS_RATE_LIMIT": "ten a minute"}, "IVR_SMS_RATE_LIMIT"),
+        (BASE | {"IVR_RATELIMIT_STORAGE_URL": "mongodb://db"}, "IVR_RATELIMIT_STORAGE_URL"),
+        (BASE | {"IVR_RATELIMIT_STORAGE_URL": "localhost:6379"}, "IVR_RATELIMIT_STORAGE_URL"),
     ],
 )
 def test_bad_setting_names_the_variable_in_one_sentence(env: dict[str, str], variable: str) -> None:
@@ -61,6 +66,18 @@ def test_bad_setting_names_the_variable_in_one_sentence(env: dict[str, str], var
     message = str(error.value)
     assert variable in message
     assert message.endswith(".") and "\n" not in message
+
+
+def test_rate_limit_settings_are_read() -> None:
+    env = BASE | {
+        "IVR_SMS_RATE_LIMIT": " 3/minute ",
+        "IVR_RATELIMIT_STORAGE_URL": "redis://cache.internal:6379/0",
+    }
+    settings = Settings.load(env)
+    assert settings.sms_rate_limit == "3/minute"
+    assert settings.ratelimit_storage_url == "redis://cache.internal:6379/0"
+    blank = Settings.load(BASE | {"IVR_SMS_RATE_LIMIT": "", "IVR_RATELIMIT_STORAGE_URL": ""})
+    assert (blank.sms_rate_limit, blank.ratelimit_storage_url) == ("10/minute;100/day", "memory://")
 
 
 def test_unknown_setting_in_mapping_is_refused() -> None:

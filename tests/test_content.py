@@ -140,7 +140,17 @@ def test_keywords_pick_one_thing_only(content: Content) -> None:
         for cancer in content[code].cancers:
             for word in cancer.synonyms:
                 owners.setdefault(fold(word), set()).add(f"cancer {cancer.id}")
+        for command, words in content[code].commands.items():
+            for word in words:
+                owners.setdefault(fold(word), set()).add(f"command {command}")
     assert {word: o for word, o in owners.items() if len(o) > 1} == {}
+
+
+def test_commands_are_parsed_in_both_languages(content: Content) -> None:
+    assert list(content["en"].commands) == list(content["es"].commands)
+    assert "more" in content["en"].commands["more"]
+    assert "más" in content["es"].commands["more"]
+    assert fold("SITIOS") in {fold(w) for w in content["es"].commands["sites"]}
 
 
 def test_fold_ignores_case_accents_and_punctuation() -> None:
@@ -219,6 +229,22 @@ def _missing_part(data: dict) -> None:
     data["topics"][0]["parts"].pop()
 
 
+def _command_shares_topic_word(data: dict) -> None:
+    data["commands"]["more"].append("Symptoms")
+
+
+def _missing_command(data: dict) -> None:
+    del data["commands"]["sites"]
+
+
+def _no_commands(data: dict) -> None:
+    del data["commands"]
+
+
+def _empty_command(data: dict) -> None:
+    data["commands"]["help"] = []
+
+
 @pytest.mark.parametrize(
     ("code", "edit", "expected"),
     [
@@ -232,6 +258,10 @@ def _missing_part(data: dict) -> None:
         ("en", _unknown_site, ["en.yaml", "kidney", "spleen"]),
         ("es", _long_summary, ["es.yaml", "how-spread", "151 characters"]),
         ("es", _missing_part, ["es.yaml", "what-is", "parts"]),
+        ("en", _command_shares_topic_word, ["en.yaml", "command more", "topic symptoms"]),
+        ("es", _missing_command, ["es.yaml", "commands sites", "missing"]),
+        ("en", _no_commands, ["en.yaml", "commands", "mapping"]),
+        ("es", _empty_command, ["es.yaml", "commands help", "non-empty list"]),
     ],
 )
 def test_broken_content_names_file_id_and_problem(

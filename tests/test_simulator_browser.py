@@ -15,9 +15,19 @@ from .browser import CHROMIUM_ARGS, axe_source, chromium_path, running_line
 CONTENT = load_content()
 
 
+INSTANCES: dict[str, Path] = {}
+
+
+def running_instance(base_url: str) -> Path:
+    """The instance folder of the server at base_url (where it keeps its made-up token)."""
+    return INSTANCES[base_url]
+
+
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_line(tmp_path_factory.mktemp("line") / "instance") as url:
+    instance = tmp_path_factory.mktemp("line") / "instance"
+    with running_line(instance) as url:
+        INSTANCES[url] = instance
         yield url
 
 
@@ -111,3 +121,36 @@ def test_no_accessibility_violations(page, tmp_path: Path) -> None:  # type: ign
     violations = [(v["id"], v["help"], len(v["nodes"])) for v in results["violations"]]
     (tmp_path / "axe.json").write_text(json.dumps(results["violations"], indent=2))
     assert violations == []
+
+
+def test_texting_from_the_page(page) -> None:  # type: ignore[no-untyped-def]
+    spanish = CONTENT["es"]
+    page.fill("#sms-input", "sintomas")
+    page.keyboard.press("Enter")
+    reply = page.locator("#messages li.in", has_text=spanish.topic("symptoms").summary)
+    reply.wait_for(timeout=10000)
+    assert "segment" in reply.inner_text()
+    page.fill("#sms-input", "MAS")
+    page.keyboard.press("Enter")
+    page.locator("#messages li.in", has_text=spanish.topic("symptoms").parts[0][:30]).wait_for()
+
+
+def test_ivr_text_against_the_running_server(base_url: str, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    instance = running_instance(base_url)
+    command = [
+        sys.executable,
+        "-c",
+        "from ivr.cli import main; main()",
+        "text",
+        "SYMPTOMS",
+        "--url",
+        base_url,
+    ]
+    env = {"IVR_INSTANCE_DIR": str(instance), "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert CONTENT["en"].topic("symptoms").summary in result.stdout
+    assert "GSM-7" in result.stdout

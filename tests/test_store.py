@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,20 +10,18 @@ import sqlalchemy as sa
 from flask import Flask
 
 from ivr.security import NumberHasher
-from ivr.store import Conversation, Store, create_engine, upgrade_schema
+from ivr.store import (
+    Conversation,
+    SmsState,
+    Store,
+    UsageEvent,
+    create_engine,
+    upgrade_schema,
+)
 
 from .conftest import CALLER
 
 OTHER = "+15551230002"
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[Store]:
-    """A store on a freshly migrated database."""
-    engine = create_engine(database_url)
-    upgrade_schema(engine)
-    yield Store(engine, NumberHasher(b"test-secret"))
-    engine.dispose()
 
 
 def test_language_preference(store: Store) -> None:
@@ -58,6 +55,36 @@ def test_usage_events_are_counted(store: Store) -> None:
     store.record_event("voice", "answer", topic="treatment", language="en")
     store.record_event("voice", "call-ended", detail="x" * 500)
     assert store.topic_counts() == {("sms", "symptoms"): 2, ("voice", "treatment"): 1}
+
+
+def test_sms_state_reads_opt_out_language_and_conversation_together(store: Store) -> None:
+    assert store.sms_state(CALLER) == SmsState(False, None, None)
+    store.set_opted_out(CALLER, True)
+    store.set_language(CALLER, "es")
+    store.save_conversation(CALLER, Conversation("symptoms", 2, "SM2", "reply two"))
+    state = store.sms_state(CALLER)
+    assert state == SmsState(True, "es", Conversation("symptoms", 2, "SM2", "reply two"))
+    assert store.sms_state(OTHER) == SmsState(False, None, None)
+
+
+def test_a_texting_turn_is_saved_in_one_go(store: Store) -> None:
+    event = UsageEvent("sms", "summary", topic="symptoms", language="es")
+    store.save_sms_turn(CALLER, event, Conversation("symptoms", 0, "SM1", "summary"), "es")
+    store.save_sms_turn(CALLER, UsageEvent("sms", "menu", language="es"))
+    assert store.sms_state(CALLER) == SmsState(
+        False, "es", Conversation("symptoms", 0, "SM1", "summary")
+    )
+    assert store.topic_counts() == {("sms", "symptoms"): 1}
+
+
+def test_opt_outs_keep_full_sync_after_a_turn_that_did_not_wait(store: Store) -> None:
+    store.save_sms_turn(CALLER, UsageEvent("sms", "menu"))
+    if store.engine.dialect.name == "sqlite":
+        with store.engine.connect() as connection:  # the pool hands back the same connection
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+    else:
+        with store.engine.connect() as connection:
+            assert connection.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
 
 
 def test_upgrade_is_repeatable(store: Store) -> None:

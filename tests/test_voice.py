@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 
 from ivr import create_app
 from ivr.content import LANGUAGES, load_content
+from ivr.sms.replies import summary_reply
 from ivr.voice.menus import MENUS
 
 from .conftest import CALLER, TOKEN, signed_post
@@ -362,7 +363,14 @@ def test_text_me_this(texting, code: str) -> None:  # type: ignore[no-untyped-de
     ]
     assert len(api.sent) == 1
     assert api.sent[0]["To"] == CALLER and api.sent[0]["From"] == "+15550001111"
-    assert CONTENT[code].topic("symptoms").summary in api.sent[0]["Body"]
+    assert api.sent[0]["Body"] == summary_reply(CONTENT[code], CONTENT[code].topic("symptoms"))
+    # MORE by text continues the answer that was sent during the call.
+    more = signed_post(
+        app.test_client(),
+        "/sms",
+        {"From": CALLER, "Body": "MAS" if code == "es" else "MORE", "MessageSid": "SM" + "7" * 32},
+    )
+    assert CONTENT[code].topic("symptoms").parts[0][:40] in more.get_data(as_text=True)
 
 
 def test_text_me_this_is_limited_per_call(texting) -> None:  # type: ignore[no-untyped-def]

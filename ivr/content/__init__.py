@@ -84,6 +84,8 @@ class LanguageContent:
     cancers: tuple[Cancer, ...]
     prompts: Mapping[str, str]
     speech: Mapping[str, tuple[str, ...]]  # command id -> words a caller may say for it
+    # Texted words that are not topics or cancer types: command id -> words (MORE, MENU, ...).
+    commands: Mapping[str, tuple[str, ...]]
 
     def topic(self, topic_id: str) -> Topic:
         """The topic with this id."""
@@ -272,6 +274,7 @@ def _parse_file(path: Path, code: str) -> LanguageContent:
         cancers=cancers,
         prompts=MappingProxyType(reader.mapping(data, "prompts", "prompts")),
         speech=MappingProxyType(reader.word_lists(data, "speech")),
+        commands=MappingProxyType(reader.word_lists(data, "commands")),
     )
     if reader.problems:
         raise ContentError(reader.problems)
@@ -344,6 +347,7 @@ def _compare_languages(languages: Mapping[str, LanguageContent]) -> list[str]:
             ("numbers", sorted(english.numbers), sorted(other.numbers)),
             ("prompts", sorted(english.prompts), sorted(other.prompts)),
             ("speech", sorted(english.speech), sorted(other.speech)),
+            ("commands", sorted(english.commands), sorted(other.commands)),
         ):
             for missing in [i for i in mine if i not in theirs]:
                 problems.append(f"{name}: {kind} {missing}: is in en.yaml but missing here.")
@@ -374,12 +378,13 @@ def _compare_languages(languages: Mapping[str, LanguageContent]) -> list[str]:
 
 
 def _check_keywords(languages: Mapping[str, LanguageContent]) -> list[str]:
-    """No word, in either language, may pick two different topics or cancer types."""
+    """No word, in either language, may pick two different topics, cancer types or commands."""
     owners: dict[str, tuple[str, str]] = {}
     problems = []
     for code, language in languages.items():
         entries = [(f"topic {t.id}", t.keywords) for t in language.topics]
         entries += [(f"cancer {c.id}", c.synonyms) for c in language.cancers]
+        entries += [(f"command {name}", words) for name, words in language.commands.items()]
         for owner, words in entries:
             for word in words:
                 key = fold(word)

@@ -10,6 +10,8 @@ from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
 from ivr.app import Line, after_response, line
+from ivr.sms.replies import summary_reply
+from ivr.sms.service import remember_sent
 from ivr.twiml import say_voice, twiml
 from ivr.voice.flow import CallInput, CallState, Step, next_step
 from ivr.voice.render import render
@@ -159,6 +161,11 @@ def _record(
 
 
 def _text_answer(services: Line, step: Step, number: str) -> str:
+    """Text the answer's summary, as a texter would get it; MORE by text then continues it."""
     language = services.content[step.state.lang]
     topic = language.topic(step.state.topic)
-    return send_text(services.settings, services.store, number, topic.summary)
+    body = summary_reply(language, topic)
+    result = send_text(services.settings, services.store, number, body)
+    if result == "sent":
+        after_response(lambda: remember_sent(services.store, number, topic, body))
+    return result

@@ -1,0 +1,105 @@
+"""The texting conversation: from a matched message and what the line remembers, the reply.
+
+Pure: next_reply reads nothing and writes nothing; it says what to send and what to remember.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from ivr.sms.keywords import SITES_TOPIC, Intent, Match
+from ivr.sms.replies import Replies
+from ivr.store import Conversation
+
+DEFAULT_LANGUAGE = "en"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What to send, what to remember, and the anonymous event to record."""
+
+    reply: str | None
+    event: str  # the kind of usage event: "summary", "more", "sites", "menu", ...
+    topic: str | None = None
+    detail: str | None = None
+    conversation: Conversation | None = None  # store this as where the number stands
+    language: str = DEFAULT_LANGUAGE  # the language of the reply
+    remember_language: str | None = None  # store this as the number's language
+
+
+def reply_language(match: Match, remembered: str | None) -> tuple[str, str | None]:
+    """The language to answer in, and the one to remember for the number, if it changes.
+
+    An explicit ENGLISH or ESPANOL wins and is remembered; then the number's remembered language;
+    then the language the message is written in, remembered so a later "5" or "MORE" keeps it.
+    """
+    if match.switch_to:
+        return match.switch_to, (match.switch_to if match.switch_to != remembered else None)
+    if remembered:
+        return remembered, None
+    if match.language:
+        return match.language, match.language
+    return DEFAULT_LANGUAGE, None
+
+
+def next_reply(
+    match: Match,
+    remembered_language: str | None,
+    conversation: Conversation | None,
+    replies: Mapping[str, Replies],
+    message_sid: str,
+) -> Outcome:
+    """The reply to one message, for a number that has not opted out."""
+    code, remember = reply_language(match, remembered_language)
+    step = _step(match, conversation, replies[code], message_sid)
+    return replace(step, language=code, remember_language=remember)
+
+
+def _step(
+    match: Match, conversation: Conversation | None, texts: Replies, message_sid: str
+) -> Outcome:
+    """The reply in the chosen language; the language fields are filled in by next_reply."""
+    intent = match.intent
+    if intent is Intent.TOPIC and match.topic in texts.summaries:
+        reply = texts.summaries[match.topic]
+        paging = Conversation(match.topic, 0, message_sid, reply)
+        return Outcome(reply, "summary", topic=match.topic, conversation=paging)
+    if intent is Intent.SITES and match.cancer in texts.sites:
+        return Outcome(texts.sites[match.cancer], "sites", topic=SITES_TOPIC, detail=match.cancer)
+    if intent is Intent.SITES:
+        return Outcome(texts.sites_list, "sites-list", topic=SITES_TOPIC)
+    if intent is Intent.MORE:
+        return _more(texts, conversation, message_sid)
+    if intent is Intent.LANGUAGE:
+        # An answer being paged starts again from its first part, in the new language.
+        restart = None
+        if conversation and conversation.topic_id:
+            restart = Conversation(conversation.topic_id, 0, message_sid, texts.menu)
+        return Outcome(texts.menu, "language", detail=texts.language.code, conversation=restart)
+    if intent is Intent.OPT_OUT:
+        return Outcome(None if match.handled_by_twilio else texts.opted_out, "opt-out")
+    if intent is Intent.MENU:
+        return Outcome(texts.menu, "menu")
+    if intent is Intent.HELP:
+        return Outcome(texts.help, "help")
+    if intent is Intent.OPT_IN:
+        return Outcome(texts.opted_in, "opt-in")
+    if intent is Intent.EMPTY:
+        return Outcome(texts.no_text, "no-text")
+    if match.suggestion:
+        return Outcome(texts.did_you_mean(match.suggestion), "not-understood")
+    return Outcome(texts.not_understood, "not-understood")
+
+
+def _more(texts: Replies, conversation: Conversation | None, message_sid: str) -> Outcome:
+    """The next part of the answer being paged, or why there is none."""
+    topic = conversation.topic_id if conversation else None
+    pages = texts.pages.get(topic) if topic else None
+    if conversation is None or topic is None or not pages:
+        return Outcome(texts.more_nothing, "more-nothing")
+    if conversation.next_part >= len(pages):
+        return Outcome(texts.more_done, "more-done", topic=topic)
+    reply = pages[conversation.next_part]
+    paging = Conversation(topic, conversation.next_part + 1, message_sid, reply)
+    return Outcome(reply, "more", topic=topic, conversation=paging)

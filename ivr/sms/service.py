@@ -1,0 +1,114 @@
+"""One incoming text, end to end, in the order the law and the bill require.
+
+The opt-out is written before anything else; the rate limit comes next; a number that has
+opted out then gets nothing; only then is the reply chosen (by the pure conversation).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from ivr.config import Settings
+from ivr.content import Content, Topic
+from ivr.sms.conversation import next_reply
+from ivr.sms.keywords import Intent, Vocabulary, match_keyword
+from ivr.sms.ratelimit import RateLimit
+from ivr.sms.replies import Replies, build_replies
+from ivr.store import Conversation, Store, UsageEvent
+
+log = logging.getLogger(__name__)
+CHANNEL = "sms"
+
+
+def may_text(store: Store, number: str) -> bool:
+    """True when the line may send number a text: it has not opted out, as far as is known."""
+    try:
+        return not store.is_opted_out(number)
+    except Exception:  # any failure to read, whatever its type
+        # Closed, not open: a text to a number that said STOP breaks the law; a missed one does not.
+        log.exception("Could not read the opt-out list; no text is sent.")
+        return False
+
+
+def remember_sent(store: Store, number: str, topic: Topic, text: str) -> None:
+    """Note that number was sent topic's summary by other means, so MORE continues it."""
+    store.save_conversation(number, Conversation(topic.id, 0, None, text))
+
+
+@dataclass(frozen=True)
+class SmsService:
+    """What the SMS webhook needs, built once at start-up: words, replies and the limiter."""
+
+    vocabulary: Vocabulary
+    replies: Mapping[str, Replies]
+    limit: RateLimit
+
+    @classmethod
+    def build(cls, content: Content, settings: Settings) -> SmsService:
+        """Build the vocabulary, every fixed reply and the rate limiter."""
+        return cls(
+            vocabulary=Vocabulary.from_content(content),
+            replies=build_replies(content),
+            limit=RateLimit(settings.sms_rate_limit, settings.ratelimit_storage_url),
+        )
+
+    def handle(self, store: Store, number: str, body: str, message_sid: str) -> str | None:
+        """The reply to one text from number, or None to send nothing."""
+        if not number:
+            return None
+        match = match_keyword(body, self.vocabulary)
+        if match.intent is Intent.OPT_OUT:
+            self._record_opt_out(store, number)
+            if match.handled_by_twilio or not self._allow(store, number):
+                return None
+            # One confirmation, in the language of the word; nothing more is read or written.
+            return next_reply(match, None, None, self.replies, message_sid).reply
+        if match.intent is Intent.OPT_IN:
+            opted_out = store.is_opted_out(number)
+            store.set_opted_out(number, False)
+            if not opted_out:
+                # "Yes" from a number that never opted out is an answer, not an opt-in: the menu.
+                match = replace(match, intent=Intent.MENU)
+        if not self._allow(store, number):
+            return None
+        try:
+            state = store.sms_state(number)
+        except Exception:  # any failure to read, whatever its type
+            # Closed, not open: without the opt-out list, nothing may be sent.
+            log.exception("Could not read the texter's opt-out and conversation; nothing sent.")
+            return None
+        if state.opted_out:
+            return None
+        conversation = state.conversation
+        if message_sid and conversation and conversation.last_message_sid == message_sid:
+            return conversation.last_reply  # Twilio retried: the same reply, and no new page
+        outcome = next_reply(match, state.language, conversation, self.replies, message_sid)
+        event = UsageEvent(CHANNEL, outcome.event, outcome.topic, outcome.language, outcome.detail)
+        try:
+            store.save_sms_turn(number, event, outcome.conversation, outcome.remember_language)
+        except Exception:
+            # The reply is worth more than the bookkeeping: send it, and say what was lost.
+            log.exception("Could not save the SMS conversation or its usage event.")
+        return outcome.reply
+
+    def _allow(self, store: Store, number: str) -> bool:
+        """Count a reply against the number's rate limit; False when it is used up."""
+        if self.limit.allow(store.number_key(number)):
+            return True
+        log.info("An SMS number is over its rate limit; no reply is sent.")
+        return False
+
+    def _record_opt_out(self, store: Store, number: str) -> None:
+        """Write the opt-out durably, first of all; if that fails, say so loudly and stop."""
+        try:
+            store.set_opted_out(number, True)
+        except Exception:
+            # The hash is what the store keys opt-outs by, so it can be entered by hand.
+            log.critical("OPT-OUT NOT RECORDED for number hash %s.", store.number_key(number))
+            raise
+        try:
+            store.record_event(CHANNEL, "opt-out")
+        except Exception:
+            log.exception("Could not record the opt-out usage event.")

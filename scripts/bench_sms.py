@@ -1,0 +1,64 @@
+"""SMS benchmark: time per POST /sms in process for a realistic mix, and every reply's size."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+
+from bench import BenchLine, time_calls
+
+from ivr.sms.ratelimit import RateLimit
+from ivr.sms.replies import SEGMENT_BUDGET, reply_sizes
+
+# What texters send, roughly as often as they send it: numbers and keywords, paging, the
+# other language, questions with typos, sites, and the odd message nobody could read.
+MIX = [
+    "5",
+    "MORE",
+    "MORE",
+    "SINTOMAS",
+    "MAS",
+    "what are the symptoms?",
+    "tratamento",
+    "SITES BREAST",
+    "sitios mama",
+    "where does cancer spread",
+    "MENU",
+    "3",
+    "HELP",
+    "¿Qué es el cáncer metastásico?",
+    "new treatments",
+    "hello is anyone there",
+    "😀",
+]
+NUMBERS = 50  # texters, so that the mix runs into no rate limit
+
+
+def run(line: BenchLine) -> None:
+    """Print median and p99 ms per SMS request, then the segments of every fixed reply."""
+    # The limiter still counts every text, but lets the benchmark's flood through.
+    service = line.app.extensions["ivr.sms"]
+    line.app.extensions["ivr.sms"] = replace(
+        service, limit=RateLimit("1000000/minute", "memory://")
+    )
+    messages = itertools.cycle(MIX)
+    senders = itertools.cycle(f"+1555010{n:04d}" for n in range(NUMBERS))
+    sids = itertools.count()
+
+    def one_text() -> None:
+        line.post(
+            "/sms",
+            {"From": next(senders), "Body": next(messages), "MessageSid": f"SM{next(sids)}"},
+        )
+
+    median, p99 = time_calls(one_text, repeat=2000, warmup=200)
+    print(f"POST /sms, a mix of {len(MIX)} messages: median {median:.3f} ms, p99 {p99:.3f} ms")
+    print()
+    print(f"{'lang':4}  {'reply':42} {'encoding':8} {'chars':>5} {'segments':>8}")
+    for size in reply_sizes(line.app.extensions["ivr"].content):
+        budget = SEGMENT_BUDGET[size.language]
+        flag = "" if size.ok else f"  OVER BUDGET ({budget})"
+        print(
+            f"{size.language:4}  {size.name:42} {size.size.encoding:8} {size.size.units:5} "
+            f"{size.size.count:8}{flag}"
+        )

@@ -1,0 +1,54 @@
+"""The service around a text: may_text for the phone line, and the summary it sends."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from ivr.content import load_content
+from ivr.sms.keywords import Vocabulary
+from ivr.sms.ratelimit import RateLimit
+from ivr.sms.replies import build_replies, summary_reply
+from ivr.sms.service import SmsService, may_text, remember_sent
+from ivr.store import Store
+
+from .conftest import CALLER
+
+CONTENT = load_content()
+REPLIES = build_replies(CONTENT)
+
+
+@pytest.fixture
+def service() -> SmsService:
+    return SmsService(
+        Vocabulary.from_content(CONTENT), REPLIES, RateLimit("50/minute", "memory://")
+    )
+
+
+def test_may_text_follows_the_opt_out_list(store: Store) -> None:
+    assert may_text(store, CALLER)
+    store.set_opted_out(CALLER, True)
+    assert not may_text(store, CALLER)
+    store.set_opted_out(CALLER, False)
+    assert may_text(store, CALLER)
+
+
+def test_may_text_says_no_when_the_list_cannot_be_read(store: Store) -> None:
+    with store.engine.begin() as connection:
+        connection.execute(sa.text("DROP TABLE sms_opt_outs"))
+    assert not may_text(store, CALLER)
+
+
+def test_text_me_this_then_more_continues_the_answer(store: Store, service: SmsService) -> None:
+    english = CONTENT["en"]
+    text = summary_reply(english, english.topic("treatment"))
+    remember_sent(store, CALLER, english.topic("treatment"), text)
+    assert service.handle(store, CALLER, "MORE", "SM1") == REPLIES["en"].pages["treatment"][0]
+
+
+def test_opt_out_and_opt_in_without_flask(store: Store, service: SmsService) -> None:
+    assert service.handle(store, CALLER, "quit", "SM1") is None
+    assert service.handle(store, CALLER, "menu", "SM2") is None
+    assert service.handle(store, CALLER, "Sí", "SM3") == REPLIES["es"].opted_in
+    assert service.handle(store, CALLER, "menu", "SM4") == REPLIES["es"].menu
+    assert service.handle(store, CALLER, "Sí", "SM5") == REPLIES["es"].menu
