@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Response, abort, after_this_request, current_app, request
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ivr import logs
 from ivr.audio.catalogue import AudioStatus, Catalogue, load_catalogue
 from ivr.config import Settings
 from ivr.content import Content, load_content
+from ivr.journal import JOURNAL_FILE, OptOutJournal
 from ivr.security import NumberHasher, SignatureCheck, load_hash_secret
 from ivr.store import Store, create_engine, upgrade_schema
 
@@ -49,10 +51,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Twilio's webhook forms are a few kilobytes at most; anything far larger is refused (413).
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     logs.init_app(app)
+    store = Store(engine, hasher, OptOutJournal(settings.instance_dir / JOURNAL_FILE))
+    try:
+        if store.replay_journal():
+            log.warning("Opt-outs kept while the database was down are now in the database.")
+    except SQLAlchemyError:
+        log.warning("The database is not answering; journaled opt-outs wait.", exc_info=True)
     app.extensions["ivr"] = Line(
         settings=settings,
         content=content,
-        store=Store(engine, hasher),
+        store=store,
         signatures=SignatureCheck(
             settings.twilio_auth_token, settings.public_url, settings.trust_proxy
         ),

@@ -7,6 +7,7 @@ can put a number in the database by mistake.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,8 +21,10 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 
+from ivr.journal import OptOutJournal
 from ivr.security import NumberHasher
 
+log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 metadata = sa.MetaData()
@@ -138,9 +141,12 @@ def upgrade_schema(engine: Engine) -> None:
 class Store:
     """Reads and writes the line's records, keyed by the hash of a phone number."""
 
-    def __init__(self, engine: Engine, hasher: NumberHasher) -> None:
+    def __init__(
+        self, engine: Engine, hasher: NumberHasher, journal: OptOutJournal | None = None
+    ) -> None:
         self.engine = engine
         self._hash = hasher
+        self._journal = journal
 
     def number_key(self, number: str) -> str:
         """The keyed hash that stands for number, for keys kept outside the database."""
@@ -172,18 +178,45 @@ class Store:
 
     def is_opted_out(self, number: str) -> bool:
         """True when this number has opted out of text messages and not opted back in."""
-        query = sa.select(sms_opt_outs.c.opted_out).where(
-            sms_opt_outs.c.number_hash == self._hash(number)
-        )
+        key = self._hash(number)
+        if self._journaled_opt_out(key):
+            return True
+        query = sa.select(sms_opt_outs.c.opted_out).where(sms_opt_outs.c.number_hash == key)
         with self.engine.connect() as connection:
             return bool(connection.execute(query).scalar_one_or_none())
 
     def set_opted_out(self, number: str, opted_out: bool) -> None:
-        """Record an opt-out or opt-in; committed before this returns."""
-        self._upsert(
-            sms_opt_outs,
-            {"number_hash": self._hash(number), "opted_out": opted_out, "changed_at": _now()},
-        )
+        """Record an opt-out or opt-in durably before returning: in the database, or else
+        (for an opt-out) in the local journal until the database answers again."""
+        key = self._hash(number)
+        try:
+            self._write_opt_out(key, opted_out)
+        except sa.exc.SQLAlchemyError:
+            if not (self._journal and opted_out):
+                raise
+            self._journal.append(key, opted_out)
+            log.warning("The database refused an opt-out; it is kept in the local journal.")
+
+    def replay_journal(self) -> int:
+        """Write journaled opt-outs to the database; how many (0 when there are none)."""
+        if not self._journal:
+            return 0
+        return self._journal.replay(self._write_opt_out)
+
+    def _write_opt_out(self, key: str, opted_out: bool) -> None:
+        row = {"number_hash": key, "opted_out": opted_out, "changed_at": _now()}
+        self._upsert(sms_opt_outs, row)
+
+    def _journaled_opt_out(self, key: str) -> bool:
+        """True when the journal holds an opt-out for key; replays the journal when it can."""
+        if not (self._journal and self._journal.pending):
+            return False
+        pending = self._journal.pending.get(key, False)
+        try:
+            self.replay_journal()
+        except sa.exc.SQLAlchemyError:
+            pass  # still down: the journal keeps counting
+        return pending
 
     def conversation(self, number: str) -> Conversation | None:
         """Where this number's SMS conversation stands, if it has one."""
@@ -202,8 +235,10 @@ class Store:
     def sms_state(self, number: str) -> SmsState:
         """Opt-out, language and conversation of a number, read together on one connection."""
         key = self._hash(number)
+        journaled = self._journaled_opt_out(key)
         with self.engine.connect() as connection:
             opted_out, language, *row = connection.execute(_SMS_STATE, {"key": key}).one()
+        opted_out = opted_out or journaled
         conversation = Conversation(*row) if row[1] is not None else None  # next_part is set
         return SmsState(bool(opted_out), language, conversation)
 

@@ -54,6 +54,10 @@ class SmsService:
             limit=RateLimit(settings.sms_rate_limit, settings.ratelimit_storage_url),
         )
 
+    def is_opt_out(self, body: str) -> bool:
+        """True when a message asks to stop texts, in any of the ways the line understands."""
+        return match_keyword(body, self.vocabulary).intent is Intent.OPT_OUT
+
     def handle(self, store: Store, number: str, body: str, message_sid: str) -> str | None:
         """The reply to one text from number, or None to send nothing."""
         if not number:

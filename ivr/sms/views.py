@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, Response, current_app, request
 from flask.blueprints import BlueprintSetupState
 from twilio.twiml.messaging_response import MessagingResponse
+from werkzeug.exceptions import HTTPException
 
 from ivr.app import line
 from ivr.sms.service import SmsService, may_text
 from ivr.twiml import twiml
 
 bp = Blueprint("sms", __name__, url_prefix="/sms")
+log = logging.getLogger(__name__)
 EXTENSION = "ivr.sms"
 
 
@@ -36,10 +40,36 @@ def incoming() -> Response:
 
 @bp.post("/fallback")
 def fallback() -> Response:
-    """Twilio's fallback URL: a short apology in both languages, unless the number opted out."""
+    """Twilio's fallback URL: record an opt-out the line may have missed, else apologise."""
+    number = request.form.get("From", "")
+    service: SmsService = current_app.extensions[EXTENSION]
+    if number and service.is_opt_out(request.form.get("Body", "")):
+        try:
+            line().store.set_opted_out(number, True)
+        except Exception:
+            log.critical(
+                "OPT-OUT NOT RECORDED for number hash %s.", line().store.number_key(number)
+            )
+        return twiml(MessagingResponse())
+    return _apology(number)
+
+
+@bp.errorhandler(Exception)
+def _error(error: Exception) -> Response | HTTPException:
+    """Whatever failed, Twilio gets valid TwiML: an apology, or nothing if we may not text."""
+    if isinstance(error, HTTPException) and error.code and error.code < 500:
+        return error
+    log.exception("sms webhook failed")
+    if current_app.extensions[EXTENSION].is_opt_out(request.form.get("Body", "")):
+        return twiml(MessagingResponse())  # never answer a STOP with anything but silence
+    return _apology(request.form.get("From", ""))
+
+
+def _apology(number: str) -> Response:
+    """A short apology in both languages, only to a number known not to have opted out."""
     services = line()
     response = MessagingResponse()
-    if may_text(services.store, request.form.get("From", "")):
+    if number and may_text(services.store, number):
         response.message(
             " / ".join(lang.prompt("sms_fallback") for lang in services.content.languages.values())
         )
