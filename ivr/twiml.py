@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask import Response
 from twilio.twiml import TwiML
+from werkzeug.exceptions import HTTPException
 
 # Amazon Polly neural voices Twilio offers for each language the line speaks.
 VOICES = {"en": ("Polly.Joanna-Neural", "en-US"), "es": ("Polly.Lupe-Neural", "es-US")}
 
 
 def say_voice(language: str) -> dict[str, str]:
-    """The voice and language attributes for <Say> in a language."""
+    """The voice and language attributes for Twilio's Say verb in a language."""
     voice, code = VOICES[language]
     return {"voice": voice, "language": code}
 
@@ -18,3 +19,8 @@ def say_voice(language: str) -> dict[str, str]:
 def twiml(response: TwiML) -> Response:
     """A Flask response carrying TwiML with the content type Twilio expects."""
     return Response(str(response), mimetype="text/xml")
+
+
+def is_refusal(error: Exception) -> bool:
+    """True for a deliberate 4xx (403 unsigned, 405, 413): those stand; anything else is a fault."""
+    return isinstance(error, HTTPException) and bool(error.code) and error.code < 500

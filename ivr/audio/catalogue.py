@@ -174,7 +174,7 @@ class Catalogue:
     durations: Mapping[Key, float]  # seconds, for every current recording
 
     def url(self, audio_id: str, language: str, slow: bool = False) -> str | None:
-        """The URL of the current recording, or None when the line should <Say> the text."""
+        """The URL of the current recording, or None when Twilio should speak the text itself."""
         return self.urls.get((language, audio_id, slow))
 
     def duration(self, audio_id: str, language: str, slow: bool = False) -> float | None:

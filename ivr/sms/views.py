@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from ivr.app import line
 from ivr.sms.service import SmsService, may_text
-from ivr.twiml import twiml
+from ivr.twiml import is_refusal, twiml
 
 bp = Blueprint("sms", __name__, url_prefix="/sms")
 log = logging.getLogger(__name__)
@@ -57,8 +57,8 @@ def fallback() -> Response:
 @bp.errorhandler(Exception)
 def _error(error: Exception) -> Response | HTTPException:
     """Whatever failed, Twilio gets valid TwiML: an apology, or nothing if we may not text."""
-    if isinstance(error, HTTPException) and error.code and error.code < 500:
-        return error
+    if is_refusal(error):
+        return error  # type: ignore[return-value]
     log.exception("sms webhook failed")
     if current_app.extensions[EXTENSION].is_opt_out(request.form.get("Body", "")):
         return twiml(MessagingResponse())  # never answer a STOP with anything but silence

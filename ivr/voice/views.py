@@ -10,9 +10,10 @@ from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
 from ivr.app import Line, after_response, line
+from ivr.content import LanguageContent
 from ivr.sms.replies import summary_reply
 from ivr.sms.service import remember_sent
-from ivr.twiml import say_voice, twiml
+from ivr.twiml import is_refusal, say_voice, twiml
 from ivr.voice.flow import CallInput, CallState, Step, next_step
 from ivr.voice.render import render
 from ivr.voice.speech import vocabularies
@@ -78,8 +79,12 @@ def status() -> Response:
 def fallback() -> Response:
     """Twilio's fallback URL: apologise and put the caller through to a person."""
     services = line()
+    return _apologise_and_connect(services, list(services.content.languages.values()))
+
+
+def _apologise_and_connect(services: Line, languages: list[LanguageContent]) -> Response:
     response = VoiceResponse()
-    for language in services.content.languages.values():
+    for language in languages:
         response.say(language.prompt("voice_fallback"), **say_voice(language.code))
     response.dial(services.settings.transfer_number)
     return twiml(response)
@@ -88,8 +93,8 @@ def fallback() -> Response:
 @bp.errorhandler(Exception)
 def _error(error: Exception) -> Response | HTTPException:
     """Whatever failed, the caller hears an apology and the menu, or a person; never a 500."""
-    if isinstance(error, HTTPException) and error.code and error.code < 500:
-        return error
+    if is_refusal(error):
+        return error  # type: ignore[return-value]
     log.exception("voice webhook failed")
     services = line()
     code = request.args.get("lang", "")
@@ -98,13 +103,10 @@ def _error(error: Exception) -> Response | HTTPException:
         if code in services.content.languages
         else list(services.content.languages.values())
     )
-    response = VoiceResponse()
     if request.args.get("err") == "1":
         # The menu failed as well: put the caller through to a person instead of looping.
-        for language in languages:
-            response.say(language.prompt("voice_fallback"), **say_voice(language.code))
-        response.dial(services.settings.transfer_number)
-        return twiml(response)
+        return _apologise_and_connect(services, languages)
+    response = VoiceResponse()
     for language in languages:
         response.say(language.prompt("voice_error"), **say_voice(language.code))
     query = {"lang": code, "at": "menu"} if len(languages) == 1 else {}
