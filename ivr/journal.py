@@ -37,6 +37,17 @@ class OptOutJournal:
             os.fsync(handle.fileno())
         self.pending[number_hash] = opted_out
 
+    def waiting(self) -> bool:
+        """True when the file holds entries, whichever worker wrote them (one stat call)."""
+        try:
+            return self.path.stat().st_size > 0
+        except FileNotFoundError:
+            return False
+
+    def refresh(self) -> None:
+        """Read the entries again: another worker may have added some."""
+        self.pending = self._read() if self.path.exists() else {}
+
     def replay(self, write: Callable[[str, bool], None]) -> int:
         """Write every entry through write (in order), then empty the journal; how many."""
         if not self.path.exists():

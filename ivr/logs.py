@@ -13,7 +13,8 @@ from flask import Flask, g, has_request_context, request
 
 # Anything that looks like a phone number: 7 or more digits, maybe with +, spaces, dots,
 # dashes or brackets between them. Logs should never hold one; this is the last guard.
-PHONE_NUMBER = re.compile(r"\+?\(?\d(?:[\s().-]*\d){6,}")
+# Runs inside a word (a hex hash, an id) are left alone: they are not numbers anyone dials.
+PHONE_NUMBER = re.compile(r"(?<![0-9A-Za-z])\+?\(?\d(?:[\s().-]*\d){6,}(?![0-9A-Za-z])")
 REDACTED = "[number]"
 _HANDLER_MARK = "_ivr_json_handler"
 

@@ -209,8 +209,9 @@ class Store:
 
     def _journaled_opt_out(self, key: str) -> bool:
         """True when the journal holds an opt-out for key; replays the journal when it can."""
-        if not (self._journal and self._journal.pending):
+        if not (self._journal and self._journal.waiting()):
             return False
+        self._journal.refresh()  # any worker may have written it
         pending = self._journal.pending.get(key, False)
         try:
             self.replay_journal()

@@ -168,3 +168,14 @@ def test_journaled_opt_outs_are_written_at_start_up(
         rows = connection.execute(sa.text("SELECT opted_out FROM sms_opt_outs")).all()
     assert [tuple(row) for row in rows] == [(True,)]
     again.extensions["ivr"].store.engine.dispose()
+
+
+def test_an_opt_out_journaled_by_one_worker_stops_the_others(
+    line: Flask, outage: Any, config: dict[str, Any]
+) -> None:
+    other = create_app(config | {"DATABASE_URL": outage[0]})  # a second worker, same instance
+    with down(outage, line):
+        assert text(line, "PARAR")
+    assert text(other, "5") == []  # the other worker reads the journal before it answers
+    assert other.extensions["ivr"].store.is_opted_out(TEXTER)
+    other.extensions["ivr"].store.engine.dispose()

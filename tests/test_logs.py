@@ -60,3 +60,12 @@ def test_oversized_request_is_refused_signed_or_not(app: Flask) -> None:
     form = {"Body": "x" * (70 * 1024), "From": CALLER}
     assert app.test_client().post("/sms", data=form).status_code == 413
     assert signed_post(app.test_client(), "/voice", form).status_code == 413
+
+
+def test_a_number_hash_in_a_log_line_is_kept_whole() -> None:
+    from ivr.security import NumberHasher
+
+    for number in (f"+1555{n:07d}" for n in range(200)):
+        key = NumberHasher(b"secret")(number)
+        record = logging.LogRecord("x", logging.CRITICAL, __file__, 1, "hash %s.", (key,), None)
+        assert json.loads(JsonFormatter().format(record))["message"] == f"hash {key}."

@@ -407,6 +407,34 @@ def test_text_me_this_after_the_answer(texting) -> None:  # type: ignore[no-unty
     ]
 
 
+def test_text_me_this_is_counted_and_shares_the_texting_limit(texting, config) -> None:  # type: ignore[no-untyped-def]
+    app, api = texting
+    limited = create_app(
+        config
+        | {
+            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+            "TWILIO_FROM": "+15550001111",
+            "TWILIO_API_URL": api.url,
+            "SMS_RATE_LIMIT": "1/minute",
+        }
+    )
+    first = press_each(call_in(limited.test_client(), "en", CALLER), "1").press("3")
+    assert first.heard()[0] == prompt("en", "voice_text_sent")
+    second = press_each(call_in(limited.test_client(), "en", CALLER), "1").press("3")
+    assert second.heard()[0] == prompt("en", "voice_text_limit")  # a new call, the same number
+    assert len(api.sent) == 1
+    with limited.extensions["ivr"].store.engine.connect() as connection:
+        kinds = [row[0] for row in connection.execute(sa.text("SELECT kind FROM usage_events"))]
+    assert kinds.count("text") == 1
+
+
+def test_text_me_this_needs_a_real_caller_id(texting) -> None:  # type: ignore[no-untyped-def]
+    app, api = texting
+    call = press_each(call_in(app.test_client(), "en", "anonymous"), "1")
+    assert prompt("en", "voice_answer_keys_no_text") in call.heard()
+    assert call.press("3").heard()[0] == prompt("en", "voice_wrong_key")
+
+
 def test_text_me_this_is_not_offered_without_settings(client: FlaskClient) -> None:
     call = press_each(call_in(client, "en"), "1").press("3")
     assert call.heard()[0] == prompt("en", "voice_wrong_key")
@@ -506,3 +534,56 @@ def test_an_error_inside_the_call_still_answers_with_twiml(
     assert call.root.find("./Dial").text == "+18004226237"
     monkeypatch.undo()
     assert call_in(client, "en").heard()[-1] == prompt("en", "voice_menu_main")
+
+
+def test_after_an_error_the_menu_comes_back_without_a_wrong_key(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    call = call_in(client, "en")
+    real = __import__("ivr.voice.views", fromlist=["next_step"]).next_step
+    failures = iter([RuntimeError("once")])
+
+    def fails_once(*args: object):  # type: ignore[no-untyped-def]
+        for error in failures:
+            raise error
+        return real(*args)
+
+    monkeypatch.setattr("ivr.voice.views.next_step", fails_once)
+    call.press("2")
+    assert call.heard() == [prompt("en", "voice_error")]
+    assert call.silence().heard() == [prompt("en", "voice_menu_main")]
+
+
+@pytest.mark.parametrize(("status", "hangs_up"), [("busy", False), ("completed", True)])
+def test_a_transfer_from_the_welcome(client: FlaskClient, status: str, hangs_up: bool) -> None:
+    call = Call(client, "+15559998888").press("0").dial_ends(status)
+    assert call.hung_up is hangs_up
+    if hangs_up:
+        assert call.heard() == [
+            prompt("en", "voice_transfer_done"),
+            prompt("es", "voice_transfer_done"),
+        ]
+    else:
+        assert call.heard() == [
+            prompt("en", "voice_transfer_failed"),
+            prompt("es", "voice_transfer_failed"),
+            prompt("en", "voice_choose_language"),
+            prompt("es", "voice_choose_language"),
+        ]
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("can someone have a tumor without a primary cancer", "unknown-primary"),
+        ("whole table", None),
+    ],
+)
+def test_speech_prefers_the_question_to_a_command(
+    client: FlaskClient, words: str, expected: str | None
+) -> None:
+    call = call_in(client, "en").say(words)
+    if expected:
+        assert call.heard()[0] == CONTENT["en"].topic(expected).title
+    else:
+        assert call.heard()[0] == prompt("en", "voice_table_intro")

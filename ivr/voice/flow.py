@@ -111,7 +111,7 @@ class CallInput:
     speech: str = ""
     timeout: bool = False  # the Gather ended with nothing pressed or said
     dial_status: str = ""  # DialCallStatus after a transfer: completed, busy, no-answer, ...
-    text_result: str = ""  # after SendText: "sent", "failed", "opted-out"
+    text_result: str = ""  # after a "text" step: "sent", "failed", "opted-out" or "limited"
     remembered: str = ""  # the language this number chose on an earlier call
     can_text: bool = False  # whether the line can send text messages
 
@@ -158,10 +158,12 @@ def next_step(
             return _next_part(state, lang, heard)
         return _silence(state, lang, heard)
     state = replace(state, quiet=0)
+    if not (heard.digits or heard.speech):
+        # A redirect with nothing pressed or said (after an error, say): where the caller is.
+        return _present(state, lang, heard)
     meaning = _meaning(heard, vocab[state.lang])
     if meaning is None:
-        sorry = "voice_not_understood" if heard.speech else "voice_wrong_key"
-        return _present(state, lang, heard, before=(_prompt(lang, sorry),))
+        return _present(state, lang, heard, before=(_sorry(lang, heard),))
     return _act(state, meaning, lang, heard, content)
 
 
@@ -214,14 +216,13 @@ def _act(
         return _choose_cancer(state, int(command.split(":")[1]), lang, heard)
     if state.at == "cancers" and command == "more":
         return _choose_cancer(state, int(KEY_MORE_CANCERS), lang, heard)
-    if state.at in ("cancers", "sites") and command == "table":
+    if command == "table":
         return _sites(replace(state, cancer=""), lang)
     if state.at == "sites" and command in (f"choice:{KEY_ANOTHER_CANCER}", "more"):
         return _present(replace(state, at="cancers", page=1), lang, heard)
     if state.at == "sites" and command == f"choice:{KEY_WHOLE_TABLE}":
         return _sites(replace(state, cancer=""), lang)
-    sorry = "voice_not_understood" if heard.speech else "voice_wrong_key"
-    return _present(state, lang, heard, before=(_prompt(lang, sorry),))
+    return _present(state, lang, heard, before=(_sorry(lang, heard),))
 
 
 def _local_command(state: CallState, key: str, heard: CallInput) -> str:
@@ -387,6 +388,13 @@ def _switch(state: CallState, code: str, content: Content, heard: CallInput) -> 
 
 def _welcome(state: CallState, heard: CallInput, content: Content, vocab: Vocabulary) -> Step:
     both = (content["en"], content["es"])
+    if heard.dial_status == "completed":
+        return Step(tuple(_prompt(lang, "voice_transfer_done") for lang in both), state, "hangup")
+    if heard.dial_status:
+        # Put through from the welcome and no one answered: say so, then the choices again.
+        failed = tuple(_prompt(lang, "voice_transfer_failed") for lang in both)
+        choices = tuple(_prompt(lang, "voice_choose_language") for lang in both)
+        return Step(failed + choices, replace(state, quiet=0))
     if heard.remembered in content.languages and not (heard.digits or heard.speech):
         return _greet(heard.remembered, content, heard, remember="")
     choice = LANGUAGE_KEYS.get(heard.digits[:1]) if heard.digits else None
@@ -408,8 +416,7 @@ def _welcome(state: CallState, heard: CallInput, content: Content, vocab: Vocabu
         say = tuple(_prompt(lang, warning) for lang in both)
         return Step(say + choices, replace(state, quiet=quiet))
     if heard.digits or heard.speech:
-        sorry = "voice_not_understood" if heard.speech else "voice_wrong_key"
-        say = tuple(_prompt(lang, sorry) for lang in both)
+        say = tuple(_sorry(lang, heard) for lang in both)
         return Step(say + choices, replace(state, quiet=0))
     welcome = tuple(_prompt(lang, "voice_welcome") for lang in both)
     return Step(welcome + choices, state, event=("call", ""))
@@ -454,6 +461,7 @@ def _after_text(state: CallState, heard: CallInput, lang: LanguageContent) -> St
     results = {
         "sent": "voice_text_sent",
         "opted-out": "voice_text_opted_out",
+        "limited": "voice_text_limit",
     }
     said = _prompt(lang, results.get(heard.text_result, "voice_text_failed"))
     sent = heard.text_result == "sent"
@@ -464,6 +472,11 @@ def _after_text(state: CallState, heard: CallInput, lang: LanguageContent) -> St
 
 
 # -- helpers -------------------------------------------------------------------------------
+
+
+def _sorry(lang: LanguageContent, heard: CallInput) -> Utterance:
+    """A short apology for words not understood, or for a key that does nothing here."""
+    return _prompt(lang, "voice_not_understood" if heard.speech else "voice_wrong_key")
 
 
 def _prompt(lang: LanguageContent, prompt_id: str) -> Utterance:

@@ -54,7 +54,14 @@ def vocabulary(language: LanguageContent, other: LanguageContent) -> Vocabulary:
     for word, heard in entries:
         # The first meaning given to a phrase wins: commands, then topics, then cancers.
         seen.setdefault(fold(word), heard)
-    phrases = tuple(sorted(seen.items(), key=lambda item: -len(item[0])))
+    # The phrase with the most words wins ("how does cancer spread" over "spread"); between
+    # phrases of as many words, a topic or a type of cancer over a command.
+    phrases = tuple(
+        sorted(
+            seen.items(),
+            key=lambda item: (-len(item[0].split()), item[1].kind == "command", -len(item[0])),
+        )
+    )
     hints = _hints(word for word, _ in entries)
     return Vocabulary(phrases, hints)
 

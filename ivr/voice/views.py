@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import replace
 
 from flask import Blueprint, Response, current_app, request, url_for
@@ -23,6 +24,7 @@ bp = Blueprint("voice", __name__, url_prefix="/voice")
 log = logging.getLogger(__name__)
 
 MAX_SPEECH = 300
+E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
 @bp.record_once
@@ -38,21 +40,24 @@ def call() -> Response:
     content = services.content
     state = CallState.from_query(request.args, content)
     form = request.form
+    number, call_sid = form.get("From", ""), form.get("CallSid", "")
     heard = CallInput(
         digits="".join(ch for ch in form.get("Digits", "") if ch in "0123456789*#")[:4],
         speech=form.get("SpeechResult", "")[:MAX_SPEECH],
         timeout=request.args.get("timeout") == "1",
         dial_status=form.get("DialCallStatus", "failed") if request.args.get("dial") == "1" else "",
-        can_text=services.settings.sms_sending_enabled,
+        # Only to a real number: a withheld or odd caller ID gets no "text me this".
+        can_text=services.settings.sms_sending_enabled and bool(E164.match(number)),
     )
     if not state.lang and not (heard.digits or heard.speech or heard.timeout):
-        heard = replace(heard, remembered=_remembered_language(services, form.get("From", "")))
+        heard = replace(heard, remembered=_remembered_language(services, number))
     vocab = current_app.extensions["ivr.voice"]
     step = next_step(state, heard, content, vocab)
-    _carry_out(services, step, form.get("From", ""), form.get("CallSid", ""))
+    _carry_out(services, step, number, call_sid)
     if step.then == "text":
-        result = _text_answer(services, step, form.get("From", ""))
+        result = _text_answer(services, step, number)
         step = next_step(step.state, CallInput(text_result=result, can_text=True), content, vocab)
+        _carry_out(services, step, number, call_sid)
     return twiml(_render(services, step))
 
 
@@ -166,6 +171,9 @@ def _text_answer(services: Line, step: Step, number: str) -> str:
     """Text the answer's summary, as a texter would get it; MORE by text then continues it."""
     language = services.content[step.state.lang]
     topic = language.topic(step.state.topic)
+    # The same per-number limit as texting the line, so calls cannot run up the bill either.
+    if not current_app.extensions["ivr.sms"].limit.allow(services.store.number_key(number)):
+        return "limited"
     body = summary_reply(language, topic)
     result = send_text(services.settings, services.store, number, body)
     if result == "sent":
