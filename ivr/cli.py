@@ -51,7 +51,10 @@ def local_settings(
     the simulator, and outgoing texts caught by the simulator's stand-in for Twilio."""
     env = dict(environ)
     env.setdefault("IVR_PUBLIC_URL", f"http://{host}:{port}")
-    env.setdefault("IVR_SIMULATOR", "true")
+    # On by default only when the server listens on this machine alone.
+    env.setdefault(
+        "IVR_SIMULATOR", "true" if host in ("127.0.0.1", "localhost", "::1") else "false"
+    )
     if not env.get("IVR_TWILIO_ACCOUNT_SID") and env["IVR_SIMULATOR"].lower() in ("1", "true"):
         env["IVR_TWILIO_ACCOUNT_SID"] = FAKE_ACCOUNT_SID
         env["IVR_TWILIO_FROM"] = "+15555550199"

@@ -21,6 +21,7 @@ _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 DEFAULT_SMS_RATE_LIMIT = "10/minute;100/day"
 # Where the rate limiter counts: in each worker's memory, or shared in Redis.
 _RATELIMIT_SCHEMES = ("memory", "redis", "rediss", "redis+sentinel", "redis+cluster")
+DATABASE_SCHEMES = ("sqlite:///", "postgresql://", "postgresql+psycopg://", "postgres://")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -123,8 +124,11 @@ def _parse(raw: dict[str, Any]) -> dict[str, Any]:
         out["sms_rate_limit"] = _rates(out["sms_rate_limit"], "sms_rate_limit")
     if "ratelimit_storage_url" in out:
         out["ratelimit_storage_url"] = _storage_url(out["ratelimit_storage_url"])
-    if out.get("database_url") and "://" not in str(out["database_url"]):
-        raise SettingsError(f"{_var('database_url')} must be a URL such as sqlite:///path.")
+    if out.get("database_url") and not str(out["database_url"]).startswith(DATABASE_SCHEMES):
+        raise SettingsError(
+            f"{_var('database_url')} must be a sqlite:/// or postgresql:// URL "
+            "(PostgreSQL needs pip install 'ivr[postgres]')."
+        )
     return out
 
 

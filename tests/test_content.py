@@ -205,6 +205,11 @@ def _invented_summary(data: dict) -> None:
     data["topics"][7]["summary"] = "Treatment always works."
 
 
+def _summary_quoting_another_answer(data: dict) -> None:
+    # Each piece is on the page, but together they say the opposite of the answer.
+    data["topics"][0]["summary"] = "Metastatic cancer ... can be cured with current treatments."
+
+
 def _curly_summary(data: dict) -> None:
     data["topics"][0]["summary"] = data["topics"][0]["summary"].replace(".", "\u2019", 1)
 
@@ -253,6 +258,7 @@ def _empty_command(data: dict) -> None:
         ("es", _shared_keyword, ["es.yaml", "which-cancers", "also belongs to"]),
         ("en", _invented_part, ["en.yaml", "symptoms", "part 1", "fact sheet"]),
         ("en", _invented_summary, ["en.yaml", "treatment", "summary"]),
+        ("en", _summary_quoting_another_answer, ["en.yaml", "what-is", "summary words"]),
         ("en", _curly_summary, ["en.yaml", "what-is", "GSM-7"]),
         ("es", _wrong_sites, ["es.yaml", "breast", "sites differ"]),
         ("en", _unknown_site, ["en.yaml", "kidney", "spleen"]),
@@ -301,8 +307,8 @@ def test_broken_content_stops_start_up(broken: Callable, config: dict) -> None:
 def test_sites_sentence_names_the_three_sites_in_order(content: Content) -> None:
     english, spanish = content["en"], content["es"]
     assert english.sites_sentence(english.cancer("breast")) == (
-        "For breast cancer, the most common sites of metastasis are, in order: "
-        "lungs, liver, and bones."
+        "For breast cancer, the most common sites of metastasis, excluding lymph nodes, are, "
+        "in order: lungs, liver, and bones."
     )
     sentence = spanish.sites_sentence(spanish.cancer("lung"))
     assert sentence.index("glándula suprarrenal") < sentence.index("hígado")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import tempfile
+import os
+from collections.abc import Iterator
 from urllib.parse import urlencode
 from xml.etree import ElementTree
 
@@ -78,25 +79,46 @@ FORMS = st.dictionaries(
 QUERIES = st.dictionaries(st.sampled_from(STATE_FIELDS), SOME_VALUES, max_size=6)
 
 
-def build_app() -> Flask:
-    directory = tempfile.mkdtemp(prefix="ivr-fuzz-")
-    return create_app(
-        {"TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_URL": PUBLIC_URL, "INSTANCE_DIR": directory}
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """One line for every example (hypothesis runs many examples per test)."""
+    directory = tmp_path_factory.mktemp("fuzz")
+    with pytest.MonkeyPatch.context() as patch:
+        for name in [n for n in os.environ if n.startswith("IVR_")]:
+            patch.delenv(name)
+        line = create_app(
+            {
+                "TWILIO_AUTH_TOKEN": TOKEN,
+                "PUBLIC_URL": PUBLIC_URL,
+                "INSTANCE_DIR": str(directory),
+                "AUDIO_DIR": str(directory / "audio"),
+            }
+        )
+    yield line
+    line.extensions["ivr"].store.engine.dispose()
+
+
+def webhook_routes(app: Flask) -> list[str]:
+    """Every POST route under /voice and /sms, from the app's URL map."""
+    return sorted(
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith(WEBHOOK_PREFIXES) and "POST" in (rule.methods or ())
     )
 
 
-APP = build_app()
-ROUTES = sorted(
-    rule.rule
-    for rule in APP.url_map.iter_rules()
-    if rule.rule.startswith(WEBHOOK_PREFIXES) and "POST" in (rule.methods or ())
-)
+# The routes are drawn by index, so the strategy needs no app at import time.
+ROUTE_INDEX = st.integers(min_value=0, max_value=1_000)
 
 
-def check(route: str, query: dict[str, str], form: dict[str, str], signed: bool) -> None:
+def check(
+    app: Flask, index: int, query: dict[str, str], form: dict[str, str], signed: bool
+) -> None:
+    routes = webhook_routes(app)
+    route = routes[index % len(routes)]
     path = route + ("?" + urlencode(query) if query else "")
     headers = {"X-Twilio-Signature": signature(PUBLIC_URL + path, form)} if signed else {}
-    response = APP.test_client().post(path, data=form, headers=headers)
+    response = app.test_client().post(path, data=form, headers=headers)
     response.close()
     if not signed:
         assert response.status_code == 403
@@ -107,26 +129,32 @@ def check(route: str, query: dict[str, str], form: dict[str, str], signed: bool)
         assert root.tag == "Response"
 
 
-def test_the_url_map_has_the_webhooks() -> None:
-    assert {"/voice", "/voice/status", "/voice/fallback", "/sms/fallback"} <= set(ROUTES)
+def test_the_url_map_has_the_webhooks(app: Flask) -> None:
+    routes = set(webhook_routes(app))
+    assert {"/voice", "/voice/status", "/voice/fallback", "/sms", "/sms/fallback"} <= routes
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(route=st.sampled_from(ROUTES), query=QUERIES, form=FORMS, signed=st.booleans())
-def test_any_request_gets_twiml_or_403(route: str, query: dict, form: dict, signed: bool) -> None:
-    check(route, query, form, signed)
+SLOW_OK = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=SLOW_OK)
+@given(index=ROUTE_INDEX, query=QUERIES, form=FORMS, signed=st.booleans())
+def test_any_request_gets_twiml_or_403(
+    app: Flask, index: int, query: dict, form: dict, signed: bool
+) -> None:
+    check(app, index, query, form, signed)
 
 
 @pytest.mark.fuzz
-@settings(max_examples=10_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(route=st.sampled_from(ROUTES), query=QUERIES, form=FORMS, signed=st.booleans())
-def test_long_run(route: str, query: dict, form: dict, signed: bool) -> None:
-    check(route, query, form, signed)
+@settings(max_examples=10_000, deadline=None, suppress_health_check=SLOW_OK)
+@given(index=ROUTE_INDEX, query=QUERIES, form=FORMS, signed=st.booleans())
+def test_long_run(app: Flask, index: int, query: dict, form: dict, signed: bool) -> None:
+    check(app, index, query, form, signed)
 
 
-def test_every_webhook_route_requires_a_signature() -> None:
-    client = APP.test_client()
-    for rule in APP.url_map.iter_rules():
+def test_every_webhook_route_requires_a_signature(app: Flask) -> None:
+    client = app.test_client()
+    for rule in app.url_map.iter_rules():
         if rule.rule.startswith(WEBHOOK_PREFIXES):
             for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
                 response = client.open(rule.rule, method=method, data={"From": "+15551230001"})

@@ -66,3 +66,25 @@ def test_local_serve_turns_on_the_simulator_and_its_outbox() -> None:
         {"IVR_TWILIO_AUTH_TOKEN": "x", "IVR_SIMULATOR": "false"}, "h", 1
     )
     assert "IVR_TWILIO_ACCOUNT_SID" not in production_like
+
+
+@pytest.mark.parametrize(
+    ("environ", "headers"),
+    [({"REMOTE_ADDR": "203.0.113.5"}, {}), ({}, {"X-Forwarded-For": "203.0.113.5"})],
+)
+def test_only_this_machine_may_use_it(simulator: FlaskClient, environ: dict, headers: dict) -> None:
+    for path in ("/simulator", "/simulator/captions"):
+        assert simulator.get(path, environ_base=environ, headers=headers).status_code == 403
+    answer = simulator.post(
+        "/simulator/sign",
+        json={"path": "/voice", "params": {}},
+        environ_base=environ,
+        headers=headers,
+    )
+    assert answer.status_code == 403
+
+
+def test_serving_beyond_this_machine_leaves_it_off() -> None:
+    assert (
+        local_settings({"IVR_TWILIO_AUTH_TOKEN": "x"}, "0.0.0.0", 8000)["IVR_SIMULATOR"] == "false"
+    )

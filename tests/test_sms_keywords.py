@@ -200,7 +200,20 @@ def test_every_opt_out_word_opts_out(word: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["Stop texting me", "STOP please", "stopp", "Unsubscibe", "no más mensajes", "Parar ya"],
+    [
+        "Stop texting me",
+        "STOP please",
+        "stopp",
+        "Unsubscibe",
+        "no más mensajes",
+        "Parar ya",
+        "stop messaging me",
+        "stop sending me these",
+        "no more texts",
+        "please unsubscribe me from this",
+        "cancel my subscription",
+        "parar mensajes",
+    ],
 )
 def test_opt_out_phrases_and_typos_opt_out(text: str) -> None:
     assert match_keyword(text, VOCABULARY).intent is Intent.OPT_OUT
@@ -208,7 +221,14 @@ def test_opt_out_phrases_and_typos_opt_out(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["how do I stop cancer from spreading", "cancer", "end of treatment", "quit smoking"],
+    [
+        "how do I stop cancer from spreading",
+        "cancer",
+        "end of treatment",
+        "quit smoking",
+        "cancel my appointment",
+        "stop the pain",
+    ],
 )
 def test_sentences_that_merely_contain_an_opt_out_word_do_not(text: str) -> None:
     assert match_keyword(text, VOCABULARY).intent is not Intent.OPT_OUT

@@ -118,7 +118,6 @@ class LanguageContent:
             for prompt_id, text in self.prompts.items()
             if not prompt_id.startswith(TEXTED_ONLY) and not _placeholders(text)
         ]
-        items += [Spoken(f"keypoint.{n}", p, slow=True) for n, p in enumerate(self.key_points, 1)]
         for topic in self.topics:
             items.append(Spoken(f"topic.{topic.id}.title", topic.title, slow=False))
             items += [
@@ -403,7 +402,9 @@ def _check_keywords(languages: Mapping[str, LanguageContent]) -> list[str]:
 def _check_english(english: LanguageContent, fact_sheet: Path, path: Path) -> list[str]:
     """English answers must be the fact sheet's own words; summaries are quotations of it."""
     source = fact_sheet_form(fact_sheet.read_text(encoding="utf-8"))
+    key_points = fact_sheet_form(" ".join(english.key_points))
     problems = []
+    sections = _sections(english, source)
     for topic in english.topics:
         for index, part in enumerate(topic.parts, 1):
             if fact_sheet_form(part) not in source:
@@ -411,15 +412,30 @@ def _check_english(english: LanguageContent, fact_sheet: Path, path: Path) -> li
                     f"{path.name}: topic {topic.id}: part {index} is not in the fact sheet "
                     f"word for word: {part[:60]!r}..."
                 )
+        # A summary quotes this topic's own answer, or the key points: never words from
+        # elsewhere on the page that would change what the answer says.
+        own = sections.get(topic.id, "") + " " + key_points
         for piece in topic.summary.split("..."):
-            if piece.strip() and fact_sheet_form(piece) not in source:
+            if piece.strip() and fact_sheet_form(piece) not in own:
                 problems.append(
-                    f"{path.name}: topic {topic.id}: summary words not in the fact sheet: "
-                    f"{piece.strip()[:60]!r}"
+                    f"{path.name}: topic {topic.id}: summary words not in this topic's answer "
+                    f"or the key points: {piece.strip()[:60]!r}"
                 )
         if not is_gsm7(topic.summary):
             problems.append(f"{path.name}: topic {topic.id}: summary has characters outside GSM-7.")
     return problems
+
+
+def _sections(english: LanguageContent, source: str) -> dict[str, str]:
+    """Each topic's stretch of the fact sheet: from its question to the next one."""
+    starts = [(source.find(fact_sheet_form(t.title)), t.id) for t in english.topics]
+    end = source.find("Selected References")
+    bounds = [start for start, _ in starts[1:]] + [end if end > 0 else len(source)]
+    return {
+        topic_id: source[start:stop]
+        for (start, topic_id), stop in zip(starts, bounds, strict=True)
+        if start >= 0
+    }
 
 
 def _check_summaries(language: LanguageContent, path: Path) -> list[str]:

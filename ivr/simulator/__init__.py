@@ -38,6 +38,17 @@ class Outbox:
     ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
 
+LOOPBACK = ("127.", "::1")
+
+
+@bp.before_request
+def _local_only() -> None:
+    """The simulator signs requests, so it answers only this machine, never through a proxy."""
+    remote = request.remote_addr or ""
+    if not remote.startswith(LOOPBACK) or "X-Forwarded-For" in request.headers:
+        abort(403)
+
+
 @bp.record_once
 def _make_outbox(setup) -> None:  # type: ignore[no-untyped-def]
     setup.app.extensions["ivr.outbox"] = Outbox()

@@ -52,6 +52,7 @@ OPT_OUT_WORDS = {
     "cancelar": "es",
     "detener": "es",
     "no mas": "es",
+    "no more": "en",
 }
 OPT_IN_WORDS = {
     "start": "en",
@@ -69,7 +70,8 @@ TWILIO_OPT_OUT = frozenset(
 # Words that may surround an opt-out word ("please stop texting me") without changing it.
 OPT_OUT_COURTESY = frozenset(
     "please pls plz now me it texting texts text messages msgs sending thanks thank you "
-    "por favor ya mensajes gracias ahora".split()
+    "messaging message send these them this anymore my subscription from us all your line "
+    "number por favor ya mensajes mensaje gracias ahora envien enviar".split()
 )
 # A typo of an opt-out word still opts out ("stopp", "unsubscibe"), but only this close:
 # "cancer" (83 against "cancel") must never opt anyone out.
