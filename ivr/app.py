@@ -45,7 +45,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     engine = create_engine(settings.resolved_database_url())
     upgrade_schema(engine)
     hasher = NumberHasher(load_hash_secret(settings.hash_secret, settings.instance_dir))
-    catalogue = load_catalogue(settings.audio_dir, content, settings.audio_url)
+    catalogue = load_catalogue(
+        settings.audio_dir, content, settings.audio_url, settings.audio_engines
+    )
 
     app = Flask(__name__, instance_path=str(settings.instance_dir))
     # Twilio's webhook forms are a few kilobytes at most; anything far larger is refused (413).

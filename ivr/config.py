@@ -49,6 +49,8 @@ class Settings:
     twilio_api_url: str = "https://api.twilio.com"
     gather_timeout: int = 8
     simulator: bool = False  # the local phone and SMS simulator at /simulator
+    # Recordings made by these engines are played; others give way to Twilio's own voice.
+    audio_engines: tuple[str, ...] = ("gtts", "piper", "espeak")
     sms_rate_limit: str = DEFAULT_SMS_RATE_LIMIT
     ratelimit_storage_url: str = "memory://"
 
@@ -99,6 +101,16 @@ def _parse(raw: dict[str, Any]) -> dict[str, Any]:
         out["twilio_api_url"] = _url(out["twilio_api_url"], "twilio_api_url")
     if out.get("audio_base_url"):
         out["audio_base_url"] = _url(out["audio_base_url"], "audio_base_url")
+    if "audio_engines" in out:
+        engines = out["audio_engines"]
+        if isinstance(engines, str):
+            engines = tuple(e.strip().lower() for e in engines.split(",") if e.strip())
+        if not engines or not set(engines) <= {"gtts", "piper", "espeak"}:
+            raise SettingsError(
+                f"{_var('audio_engines')} must list some of gtts, piper and espeak, "
+                f"not {out['audio_engines']!r}."
+            )
+        out["audio_engines"] = tuple(engines)
     for name in ("trust_proxy", "simulator"):
         if name in out:
             out[name] = _bool(out[name], name)

@@ -50,6 +50,7 @@ def test_environment_is_read_with_prefix_and_types() -> None:
         (BASE | {"IVR_GATHER_TIMEOUT": "1"}, "IVR_GATHER_TIMEOUT"),
         (BASE | {"IVR_DATABASE_URL": "ivr.sqlite3"}, "IVR_DATABASE_URL"),
         (BASE | {"IVR_DATABASE_URL": "mysql://localhost/ivr"}, "IVR_DATABASE_URL"),
+        (BASE | {"IVR_AUDIO_ENGINES": "polly"}, "IVR_AUDIO_ENGINES"),
         (BASE | {"IVR_AUDIO_BASE_URL": "cdn"}, "IVR_AUDIO_BASE_URL"),
         (BASE | {"IVR_TWILIO_ACCOUNT_SID": "AC" + "0" * 32}, "IVR_TWILIO_FROM"),
         (

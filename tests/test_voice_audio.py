@@ -60,3 +60,14 @@ def test_a_cdn_base_url_is_used_for_play(config: dict[str, Any]) -> None:
     )
     call = Call(app.test_client(), "+15557770003")
     assert all(url.startswith("https://cdn.example.net/ivr/en/") for url in played(call)[:1])
+
+
+def test_recordings_of_an_engine_left_out_give_way_to_twilios_voice(config: dict[str, Any]) -> None:
+    app = create_app(
+        config | {"AUDIO_DIR": str(REPO_ROOT / "audio"), "AUDIO_ENGINES": "gtts,piper"}
+    )
+    call = Call(app.test_client(), "+15557770004").press("2")  # Spanish: made with espeak-ng
+    assert call.root.findall(".//Play") == []
+    assert {say.get("voice") for say in call.root.iter("Say")} == {"Polly.Lupe-Neural"}
+    english = Call(app.test_client(), "+15557770005").press("1")  # English: made with Piper
+    assert english.root.findall(".//Say") == [] and english.root.findall(".//Play")

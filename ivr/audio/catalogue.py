@@ -186,7 +186,12 @@ class Catalogue:
         return self.etags.get(file)
 
 
-def load_catalogue(directory: Path, content: Content, base_url: str) -> Catalogue:
+def load_catalogue(
+    directory: Path,
+    content: Content,
+    base_url: str,
+    engines: Iterable[str] = ("gtts", "piper", "espeak"),
+) -> Catalogue:
     """Read the manifest once; a recording plays only if its text is current and its file exists."""
     wanted = wanted_recordings(content)
     problem = None
@@ -210,11 +215,13 @@ def load_catalogue(directory: Path, content: Content, base_url: str) -> Catalogu
         problem=problem,
     )
     base = base_url.rstrip("/")
+    allowed = set(engines)
+    playable = {key: r for key, r in current.items() if r.engine in allowed}
     return Catalogue(
         status=status,
-        urls=MappingProxyType({key: f"{base}/{r.file}" for key, r in current.items()}),
+        urls=MappingProxyType({key: f"{base}/{r.file}" for key, r in playable.items()}),
         etags=MappingProxyType({file: r.sha256 for file, r in on_disk.items()}),
-        durations=MappingProxyType({key: r.duration for key, r in current.items()}),
+        durations=MappingProxyType({key: r.duration for key, r in playable.items()}),
     )
 
 
