@@ -60,3 +60,32 @@ def test_oversized_request_is_refused_signed_or_not(app: Flask) -> None:
     form = {"Body": "x" * (70 * 1024), "From": CALLER}
     assert app.test_client().post("/sms", data=form).status_code == 413
     assert signed_post(app.test_client(), "/voice", form).status_code == 413
+
+
+def test_work_after_the_response_logs_with_the_request_id(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kept: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = kept.append  # type: ignore[method-assign]
+    handler.addFilter(RequestContext())
+    logging.getLogger("ivr").addHandler(handler)
+
+    def database_down(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("database down")
+
+    store = app.extensions["ivr"].store
+    monkeypatch.setattr(store, "record_event", database_down)
+    monkeypatch.setattr(store, "set_language", database_down)
+    try:
+        signed_post(
+            app.test_client(),
+            "/voice",
+            {"From": CALLER, "CallSid": "CA1", "Digits": "1"},
+            headers={"I-Twilio-Idempotency-Token": "abc-123"},
+        )
+    finally:
+        logging.getLogger("ivr").removeHandler(handler)
+    assert len(kept) == 2  # the language and the usage event, each written after the response
+    tagged = [(getattr(r, "request_id", None), getattr(r, "path", None)) for r in kept]
+    assert tagged == [("abc-123", "/voice")] * 2
