@@ -106,7 +106,8 @@ def after_response(job: Callable[[], None]) -> None:
 
     @after_this_request
     def _register(response: Response) -> Response:
-        response.call_on_close(run_safely)
+        # Flask's request context is gone by then; the log lines keep the request's id.
+        response.call_on_close(logs.keeping_request_id(run_safely))
         return response
 
 

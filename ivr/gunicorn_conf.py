@@ -23,3 +23,5 @@ forwarded_allow_ips = os.environ.get("IVR_FORWARDED_ALLOW_IPS", "127.0.0.1")
 # The access log line holds the path and query (the call's state), never a form field.
 accesslog = os.environ.get("IVR_ACCESS_LOG", "-")
 errorlog = "-"
+# gunicorn's control socket lives at one path per user; several servers would clash on it.
+control_socket_disable = True

@@ -7,6 +7,8 @@ import logging
 import re
 import sys
 import uuid
+from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from flask import Flask, g, has_request_context, request
@@ -43,6 +45,10 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+# The request whose work is running after its response, when Flask's context is gone.
+_finished_request: ContextVar[tuple[str, str] | None] = ContextVar("ivr_request", default=None)
+
+
 class RequestContext(logging.Filter):
     """Adds the current request's id and path to every record logged while it runs."""
 
@@ -50,7 +56,23 @@ class RequestContext(logging.Filter):
         if has_request_context():
             record.request_id = g.get("request_id", "")
             record.path = request.path
+        elif finished := _finished_request.get():
+            record.request_id, record.path = finished
         return True
+
+
+def keeping_request_id(job: Callable[[], None]) -> Callable[[], None]:
+    """job, logging with the current request's id and path when it runs after the response."""
+    finished = (g.get("request_id", ""), request.path)
+
+    def run() -> None:
+        token = _finished_request.set(finished)
+        try:
+            job()
+        finally:
+            _finished_request.reset(token)
+
+    return run
 
 
 def init_app(app: Flask) -> None:

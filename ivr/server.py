@@ -35,5 +35,6 @@ def serve(app: Flask, host: str, port: int, workers: int, threads: int = 1) -> N
         "workers": workers,
         "threads": threads,
         "post_fork": post_fork,
+        "control_socket_disable": True,  # one path per user: it would clash between servers
     }
     _Gunicorn(app, options).run()

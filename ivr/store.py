@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +28,8 @@ from ivr.security import NumberHasher
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# As long as SQLite's busy timeout: how long a new connection waits for another to switch to WAL.
+WAL_SWITCH_SECONDS = 10
 
 metadata = sa.MetaData()
 
@@ -115,10 +119,10 @@ def create_engine(url: str) -> Engine:
         @sa.event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=10000")
+            _use_wal(cursor)
             # FULL: an acknowledged opt-out survives a power cut, not just a crash.
             cursor.execute("PRAGMA synchronous=FULL")
-            cursor.execute("PRAGMA busy_timeout=10000")
             cursor.close()
 
         return engine
@@ -129,13 +133,49 @@ def create_engine(url: str) -> Engine:
     return sa.create_engine(url, pool_pre_ping=True)
 
 
+def _use_wal(cursor: sqlite3.Cursor) -> None:
+    """Put the database in WAL mode, which the file keeps, waiting out another worker doing it.
+
+    Workers starting together on a new file all try to switch it; SQLite refuses all but one at
+    once ("database is locked") instead of calling the busy handler, as waiting could deadlock.
+    Once the winner has switched, the pragma needs no lock, so trying again for a moment is safe.
+    """
+    deadline = time.monotonic() + WAL_SWITCH_SECONDS
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 def upgrade_schema(engine: Engine) -> None:
-    """Create the schema, or bring it up to the newest migration."""
+    """Create the schema, or bring it up to the newest migration, one server at a time."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
+        _lock_for_migration(connection)
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+# The key of the PostgreSQL advisory lock held while the schema is upgraded (any fixed number).
+_MIGRATION_LOCK = 20_110_523
+
+
+def _lock_for_migration(connection: sa.Connection) -> None:
+    """Hold the database's write lock until the migration commits.
+
+    Every gunicorn worker builds the app, so on a fresh database several upgrades start at once;
+    without the lock they all see no tables, all create them, and all but one fail to boot.
+    With it, the others wait, then find the schema at the newest migration and do nothing.
+    """
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock, taken before any read
+    else:
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
 
 
 class Store:

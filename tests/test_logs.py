@@ -69,3 +69,32 @@ def test_a_number_hash_in_a_log_line_is_kept_whole() -> None:
         key = NumberHasher(b"secret")(number)
         record = logging.LogRecord("x", logging.CRITICAL, __file__, 1, "hash %s.", (key,), None)
         assert json.loads(JsonFormatter().format(record))["message"] == f"hash {key}."
+
+
+def test_work_after_the_response_logs_with_the_request_id(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kept: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = kept.append  # type: ignore[method-assign]
+    handler.addFilter(RequestContext())
+    logging.getLogger("ivr").addHandler(handler)
+
+    def database_down(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("database down")
+
+    store = app.extensions["ivr"].store
+    monkeypatch.setattr(store, "record_event", database_down)
+    monkeypatch.setattr(store, "set_language", database_down)
+    try:
+        signed_post(
+            app.test_client(),
+            "/voice",
+            {"From": CALLER, "CallSid": "CA1", "Digits": "1"},
+            headers={"I-Twilio-Idempotency-Token": "abc-123"},
+        )
+    finally:
+        logging.getLogger("ivr").removeHandler(handler)
+    assert len(kept) == 2  # the language and the usage event, each written after the response
+    tagged = [(getattr(r, "request_id", None), getattr(r, "path", None)) for r in kept]
+    assert tagged == [("abc-123", "/voice")] * 2

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import sqlite3
+from multiprocessing.synchronize import Barrier as BarrierType
 from pathlib import Path
 
 import pytest
@@ -130,3 +132,37 @@ def test_sqlite_file_holds_no_number(app: Flask) -> None:
 def test_unsupported_database_is_refused() -> None:
     with pytest.raises(ValueError, match="IVR_DATABASE_URL"):
         create_engine("mysql://localhost/ivr")
+
+
+def _upgrade_when_all_are_ready(url: str, ready: BarrierType) -> None:
+    """One server's start-up: build an engine, wait for the others, migrate."""
+    engine = create_engine(url)
+    ready.wait()
+    upgrade_schema(engine)
+    engine.dispose()
+
+
+def test_servers_starting_together_migrate_once(database_url: str) -> None:
+    """Each gunicorn worker builds the app, so upgrades start together on a fresh database."""
+    # Processes, as gunicorn's workers are: Alembic's context is global to a process.
+    spawn = multiprocessing.get_context("spawn")
+    ready = spawn.Barrier(3, timeout=30)
+    servers = [
+        spawn.Process(target=_upgrade_when_all_are_ready, args=(database_url, ready))
+        for _ in range(3)
+    ]
+    try:
+        for server in servers:
+            server.start()
+        for server in servers:
+            server.join(timeout=60)
+        assert [server.exitcode for server in servers] == [0, 0, 0]
+    finally:
+        for server in servers:
+            if server.is_alive():
+                server.kill()
+    engine = create_engine(database_url)
+    store = Store(engine, NumberHasher(b"s"))
+    store.set_opted_out(CALLER, True)
+    assert store.is_opted_out(CALLER)
+    engine.dispose()
