@@ -73,6 +73,7 @@ class Figures:
     log_warnings: int
     empty_sms: int
     sms: int
+    cpu_ms: float | None  # server CPU time (all gunicorn processes) per request
 
     @property
     def rps(self) -> float:
@@ -219,14 +220,16 @@ def _measure(server: Server, wrk: str, args: argparse.Namespace, public_url: str
     """Start the server, warm it up, load it for the set time, and read what it logged."""
     prefix = server.files
     warmup_prefix = prefix.with_name("warmup-" + prefix.name)
-    with _running(server, public_url):
+    with _running(server, public_url) as process:
         try:
             if args.warmup:
                 _wrk(wrk, args, public_url, warmup_prefix, args.warmup)
             time.sleep(0.5)  # let the warm-up's last responses reach the access log
             offset = server.access_log.stat().st_size if server.access_log.exists() else 0
+            cpu_before = _cpu_seconds(process.pid)
             result = _wrk(wrk, args, public_url, prefix, args.duration)
             time.sleep(0.5)
+            cpu_after = _cpu_seconds(process.pid)
         except WrkFailed as failure:
             raise SystemExit(f"{failure}\n{server.name}'s log ends:\n{_tail(server.log)}") from None
     statuses = _access_log(server.access_log, offset)
@@ -244,11 +247,12 @@ def _measure(server: Server, wrk: str, args: argparse.Namespace, public_url: str
         log_warnings=log_warnings,
         empty_sms=statuses["empty_sms"],
         sms=statuses["sms"],
+        cpu_ms=_per_request_ms(cpu_before, cpu_after, result["requests"]),
     )
 
 
 @contextlib.contextmanager
-def _running(server: Server, public_url: str) -> Iterator[None]:
+def _running(server: Server, public_url: str) -> Iterator[subprocess.Popen[bytes]]:
     """gunicorn with the repository's production settings, stopped however this ends."""
     env = _environment(server.settings | {"IVR_ACCESS_LOG": str(server.access_log)})
     # Its own control socket, so as not to take over the default one of another gunicorn here.
@@ -270,7 +274,7 @@ def _running(server: Server, public_url: str) -> Iterator[None]:
         )
     try:
         _wait_until_up(process, server, public_url)
-        yield
+        yield process
     finally:
         _stop(process)
 
@@ -302,6 +306,37 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)  # workers left behind, if any
     process.wait()
+
+
+def _cpu_seconds(master: int) -> float | None:
+    """CPU time used so far by gunicorn's master and its workers, from /proc; None elsewhere.
+
+    Workers that have exited (max_requests restarts them) count through the master's
+    cutime and cstime, the times of the children it has reaped.
+    """
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    try:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            with contextlib.suppress(OSError):
+                # Fields after the command's closing bracket: state, ppid, ... then utime,
+                # stime, cutime, cstime at 11 to 14.
+                fields = (entry / "stat").read_text().rpartition(")")[2].split()
+                if int(entry.name) == master:
+                    total += sum(int(field) for field in fields[11:15])
+                elif int(fields[1]) == master:
+                    total += int(fields[11]) + int(fields[12])
+    except OSError:
+        return None
+    return total / ticks
+
+
+def _per_request_ms(before: float | None, after: float | None, requests: int) -> float | None:
+    if before is None or after is None or not requests:
+        return None
+    return (after - before) * 1000 / requests
 
 
 def _wrk(
@@ -403,13 +438,15 @@ def _machine() -> str:
 
 
 def _print_results(line: Figures, bare: Figures) -> None:
-    header = f"{'':22}{'requests/s':>11}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'bytes/resp':>12}"
-    print(header)
+    columns = ("requests/s", "p50 ms", "p99 ms", "errors", "bytes/resp", "CPU ms/req")
+    print(f"{'':22}" + "".join(f"{column:>12}" for column in columns))
     for figures in (line, bare):
+        cpu = f"{figures.cpu_ms:.2f}" if figures.cpu_ms is not None else "?"
         print(
-            f"{figures.name:22}{figures.rps:>11.1f}{figures.p50_ms:>9.2f}{figures.p99_ms:>9.2f}"
-            f"{figures.errors:>8}{figures.bytes_per_response:>12.0f}"
+            f"{figures.name:22}{figures.rps:>12.1f}{figures.p50_ms:>12.2f}{figures.p99_ms:>12.2f}"
+            f"{figures.errors:>12}{figures.bytes_per_response:>12.0f}{cpu:>12}"
         )
+    print("(CPU ms/req: the server's CPU time, master and workers, per request answered)")
     for figures in (line, bare):
         print(
             f"{figures.name}: {figures.requests:,} requests in {figures.seconds:.1f} s; "
