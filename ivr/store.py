@@ -210,11 +210,13 @@ class Store:
             return connection.execute(query).scalar_one_or_none()
 
     def set_language(self, number: str, language: str) -> None:
-        """Remember the language this number chose."""
-        self._upsert(
-            caller_preferences,
-            {"number_hash": self._hash(number), "language": language, "updated_at": _now()},
-        )
+        """Remember the language this number chose; the commit does not wait for the disk.
+
+        Bookkeeping, as in save_sms_turn: a power cut may lose the latest choices, a crash none.
+        """
+        row = {"number_hash": self._hash(number), "language": language, "updated_at": _now()}
+        with self._without_waiting_for_disk() as connection:
+            _upsert_on(connection, caller_preferences, row)
 
     def is_opted_out(self, number: str) -> bool:
         """True when this number has opted out of text messages and not opted back in."""
@@ -314,11 +316,15 @@ class Store:
         detail: str | None = None,
         call_sid: str | None = None,
     ) -> None:
-        """Record one anonymous usage event: what was asked, never who asked."""
+        """Record one anonymous usage event: what was asked, never who asked.
+
+        The commit does not wait for the disk, as in save_sms_turn: a power cut may lose the
+        last moments of counts, a crash none. Opt-outs themselves are written with full sync.
+        """
         row = _event_row(UsageEvent(channel, kind, topic, language, detail))
         if call_sid:
             row["session"] = self._hash.token(call_sid)[:16]
-        with self.engine.begin() as connection:
+        with self._without_waiting_for_disk() as connection:
             connection.execute(usage_events.insert().values(**row))
 
     def last_event(self, call_sid: str) -> tuple[str, str | None] | None:

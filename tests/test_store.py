@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import sqlite3
+from collections.abc import Callable
 from multiprocessing.synchronize import Barrier as BarrierType
 from pathlib import Path
 
@@ -87,6 +88,29 @@ def test_opt_outs_keep_full_sync_after_a_turn_that_did_not_wait(store: Store) ->
     else:
         with store.engine.connect() as connection:
             assert connection.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda store: store.record_event("voice", "call"),
+        lambda store: store.set_language(CALLER, "es"),
+    ],
+    ids=["usage event", "language"],
+)
+def test_bookkeeping_does_not_wait_for_the_disk_but_opt_outs_still_do(
+    store: Store, write: Callable[[Store], None]
+) -> None:
+    statements: list[str] = []
+    sa.event.listen(store.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    write(store)
+    assert {"PRAGMA synchronous=NORMAL", "SET LOCAL synchronous_commit TO OFF"} & set(statements)
+    sqlite = store.engine.dialect.name == "sqlite"
+    with store.engine.connect() as connection:  # the pool hands back the same connection
+        setting = connection.exec_driver_sql(
+            "PRAGMA synchronous" if sqlite else "SHOW synchronous_commit"
+        ).scalar()
+    assert setting == (2 if sqlite else "on")  # FULL, for the next opt-out
 
 
 def test_upgrade_is_repeatable(store: Store) -> None:

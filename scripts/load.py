@@ -1,0 +1,470 @@
+"""Load the production server with wrk, then a bare Flask endpoint on the same settings.
+
+Starts gunicorn with ivr/gunicorn_conf.py on a free loopback port (a throwaway instance folder
+with SQLite, or IVR_DATABASE_URL when set), replays a realistic mix of signed call and SMS
+webhooks with wrk for a bounded time, and prints requests per second, p50 and p99 latency and
+errors. Then the same for scripts/bare_app.py, and the ratio. Loopback only; every server it
+starts is stopped when it ends, Ctrl-C included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import gunicorn
+from load_traffic import Traffic, count, interleave, write_requests
+from sqlalchemy.engine import make_url
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+LUA = HERE / "load.lua"
+HOST = "127.0.0.1"
+TOKEN = "load-test-token-0123456789abcdef"
+# High enough that no texter in the run reaches it: the limiter still counts every text,
+# but the load is not turned into empty replies.
+SMS_RATE_LIMIT = "1000000/minute"
+TARGET_RATIO = 0.70
+# A response slower than this counts as an error: Twilio gives up on a webhook after 15 s.
+WRK_TIMEOUT_S = 15
+STARTUP_TIMEOUT_S = 60
+STOP_TIMEOUT_S = 15
+# Settings the run keeps from the shell; every other IVR_* variable is left out, so no run
+# can send a real text message or reach anything but loopback.
+KEPT_SETTINGS = ("IVR_DATABASE_URL",)
+# The status in gunicorn's default access log line: ... "POST /sms HTTP/1.1" 200 123 ...
+ACCESS_LINE = re.compile(r'"(?P<method>\S+) (?P<path>\S+) [^"]*" (?P<status>\d{3}) (?P<bytes>\S+)')
+
+
+class WrkFailed(RuntimeError):
+    """wrk exited without printing its figures."""
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What one run measured."""
+
+    name: str
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    socket_errors: int
+    non_2xx: int
+    bytes_per_response: float
+    log_errors: int
+    log_warnings: int
+    empty_sms: int
+    sms: int
+    cpu_ms: float | None  # server CPU time (all gunicorn processes) per request
+
+    @property
+    def rps(self) -> float:
+        """Requests answered per second."""
+        return self.requests / self.seconds
+
+    @property
+    def errors(self) -> int:
+        """Non-2xx responses plus socket errors (connect, read, write, timeout)."""
+        return self.non_2xx + self.socket_errors
+
+
+@dataclass(frozen=True)
+class Server:
+    """What to start under gunicorn, how to tell that it answers, and where its logs go."""
+
+    name: str
+    app: str  # gunicorn's APP_MODULE
+    settings: Mapping[str, str]  # IVR_* variables and the like, over the shell's environment
+    ready: tuple[str, str]  # method and path that answer 200 once it is up
+    files: Path  # prefix of its request files and logs
+    prepare: str = ""  # Python code run once, in the server's environment, before it starts
+
+    @property
+    def access_log(self) -> Path:
+        """gunicorn's access log (IVR_ACCESS_LOG), one line per request."""
+        return self.files.with_name(self.files.name + "-access.log")
+
+    @property
+    def log(self) -> Path:
+        """Everything else the server printed: gunicorn's log and the app's JSON lines."""
+        return self.files.with_name(self.files.name + "-server.log")
+
+
+def main(argv: list[str]) -> int:
+    """Run both loads and print the comparison; 1 when wrk is missing, 130 when interrupted."""
+    args = _arguments(argv)
+    wrk = shutil.which("wrk")
+    if not wrk:
+        print("wrk is not installed: apt-get install wrk", file=sys.stderr)
+        return 1
+    signal.signal(signal.SIGTERM, _interrupt)  # clean up on kill as on Ctrl-C
+    try:
+        with tempfile.TemporaryDirectory(prefix="ivr-load-") as directory:
+            line, bare = _run(wrk, args, Path(directory))
+    except KeyboardInterrupt:
+        print("\nInterrupted; the servers it started are stopped.", file=sys.stderr)
+        return 130
+    _print_results(line, bare)
+    return 0
+
+
+def _run(wrk: str, args: argparse.Namespace, work: Path) -> tuple[Figures, Figures]:
+    """Write the traffic, then load the line and the bare app in turn, on one port."""
+    workers, threads = _server_threads(args)
+    port = _free_port()
+    public_url = f"http://{HOST}:{port}"
+    mix = _write_traffic(work, args, public_url)
+    _print_header(args, workers, threads, mix)
+    common = {"IVR_BIND": f"{HOST}:{port}", "IVR_WORKERS": workers, "IVR_THREADS": threads}
+    line_settings = {
+        "IVR_INSTANCE_DIR": str(work / "instance"),
+        "IVR_TWILIO_AUTH_TOKEN": TOKEN,
+        "IVR_PUBLIC_URL": public_url,
+        "IVR_SMS_RATE_LIMIT": SMS_RATE_LIMIT,
+    }
+    line = Server(
+        "the line",
+        "ivr:create_app()",
+        common | line_settings,
+        ("GET", "/healthz"),
+        work / "line",
+        # Each worker builds the app and migrates the database; on a new database they race to
+        # create the tables and one fails to boot. Building it once first is what docs/deploy.md
+        # tells a first deployment to do.
+        prepare="from ivr import create_app; create_app()",
+    )
+    # PYTHONPATH: scripts/bare_app.py
+    bare_settings = {"PYTHONPATH": str(HERE)}
+    bare = Server(
+        "bare Flask endpoint",
+        "bare_app:create_app()",
+        common | bare_settings,
+        ("POST", "/twiml"),
+        work / "bare",
+    )
+    return (_measure(line, wrk, args, public_url), _measure(bare, wrk, args, public_url))
+
+
+def _arguments(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=15, help="seconds per server (15)")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up, not counted")
+    parser.add_argument("--connections", type=int, default=32, help="wrk connections (32)")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
+    parser.add_argument("--requests", type=int, default=6000, help="signed requests to cycle")
+    parser.add_argument("--workers", type=int, help="gunicorn workers (IVR_WORKERS or the conf)")
+    parser.add_argument("--server-threads", type=int, help="gunicorn threads (IVR_THREADS, conf)")
+    args = parser.parse_args(argv)
+    if not 1 <= args.duration <= 600 or not 0 <= args.warmup <= 60:
+        parser.error("--duration must be 1-600 seconds and --warmup 0-60")
+    if args.connections < args.threads or args.threads < 1:
+        parser.error("--connections must be at least --threads, and --threads at least 1")
+    return args
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _server_threads(args: argparse.Namespace) -> tuple[str, str]:
+    """Workers and threads, from the options or else from ivr/gunicorn_conf.py itself."""
+    conf = importlib.import_module("ivr.gunicorn_conf")
+    return str(args.workers or conf.workers), str(args.server_threads or conf.threads)
+
+
+def _environment(settings: Mapping[str, str]) -> dict[str, str]:
+    """The shell's environment without its IVR_* settings, then the run's own."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IVR_")}
+    env |= {k: os.environ[k] for k in KEPT_SETTINGS if os.environ.get(k)}
+    return env | dict(settings)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def _write_traffic(work: Path, args: argparse.Namespace, public_url: str) -> str:
+    """Write the line's and the bare app's request files, measured run and warm-up apart."""
+    measured = Traffic(seed=7, area_code="202").sessions(args.requests)
+    warmup = Traffic(seed=8, area_code="303").sessions(max(args.requests // 4, 200))
+    for name, sessions in (("line", measured), ("warmup-line", warmup)):
+        for thread in range(args.threads):
+            stream = interleave(sessions[thread :: args.threads])
+            for prefix, bare_path in ((name, ""), (name.replace("line", "bare"), "/twiml")):
+                path = work / f"{prefix}-{thread}.tsv"
+                write_requests(path, stream, TOKEN, public_url, bare_path)
+    return count([webhook for session in measured for webhook in session]).describe()
+
+
+def _measure(server: Server, wrk: str, args: argparse.Namespace, public_url: str) -> Figures:
+    """Start the server, warm it up, load it for the set time, and read what it logged."""
+    prefix = server.files
+    warmup_prefix = prefix.with_name("warmup-" + prefix.name)
+    with _running(server, public_url) as process:
+        try:
+            if args.warmup:
+                _wrk(wrk, args, public_url, warmup_prefix, args.warmup)
+            time.sleep(0.5)  # let the warm-up's last responses reach the access log
+            offset = server.access_log.stat().st_size if server.access_log.exists() else 0
+            cpu_before = _cpu_seconds(process.pid)
+            result = _wrk(wrk, args, public_url, prefix, args.duration)
+            time.sleep(0.5)
+            cpu_after = _cpu_seconds(process.pid)
+        except WrkFailed as failure:
+            raise SystemExit(f"{failure}\n{server.name}'s log ends:\n{_tail(server.log)}") from None
+    statuses = _access_log(server.access_log, offset)
+    log_errors, log_warnings = _log_levels(server.log)
+    return Figures(
+        name=server.name,
+        requests=result["requests"],
+        seconds=result["duration_us"] / 1e6,
+        p50_ms=result["p50_us"] / 1000,
+        p99_ms=result["p99_us"] / 1000,
+        socket_errors=sum(result[k] for k in ("connect", "read", "write", "timeout")),
+        non_2xx=max(statuses["non_2xx"], result["status"]),
+        bytes_per_response=result["bytes"] / max(result["requests"], 1),
+        log_errors=log_errors,
+        log_warnings=log_warnings,
+        empty_sms=statuses["empty_sms"],
+        sms=statuses["sms"],
+        cpu_ms=_per_request_ms(cpu_before, cpu_after, result["requests"]),
+    )
+
+
+@contextlib.contextmanager
+def _running(server: Server, public_url: str) -> Iterator[subprocess.Popen[bytes]]:
+    """gunicorn with the repository's production settings, stopped however this ends."""
+    env = _environment(server.settings | {"IVR_ACCESS_LOG": str(server.access_log)})
+    # Its own control socket, so as not to take over the default one of another gunicorn here.
+    control = f"--control-socket={server.files}.ctl"
+    command = [sys.executable, "-m", "gunicorn", "-c", "python:ivr.gunicorn_conf", control]
+    with server.log.open("ab") as log:
+        if server.prepare:
+            prepare = [sys.executable, "-c", server.prepare]
+            if subprocess.run(prepare, cwd=ROOT, env=env, stdout=log, stderr=log).returncode:
+                raise SystemExit(f"{server.name} could not be prepared:\n{_tail(server.log)}")
+        process = subprocess.Popen(
+            [*command, server.app],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own group: Ctrl-C reaches this script, which stops it
+        )
+    try:
+        _wait_until_up(process, server, public_url)
+        yield process
+    finally:
+        _stop(process)
+
+
+def _wait_until_up(process: subprocess.Popen[bytes], server: Server, public_url: str) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    method, path = server.ready
+    request = urllib.request.Request(public_url + path, method=method)
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{server.name} did not start:\n{_tail(server.log)}")
+        with contextlib.suppress(OSError):
+            with urllib.request.urlopen(request, timeout=2) as response:
+                if response.status == 200:
+                    return
+        time.sleep(0.2)
+    late = f"{server.name} did not answer within {STARTUP_TIMEOUT_S} s"
+    raise SystemExit(f"{late}:\n{_tail(server.log)}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to gunicorn's master (a graceful stop), then SIGKILL to its group if it hangs."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            pass
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)  # workers left behind, if any
+    process.wait()
+
+
+def _cpu_seconds(master: int) -> float | None:
+    """CPU time used so far by gunicorn's master and its workers, from /proc; None elsewhere.
+
+    Workers that have exited (max_requests restarts them) count through the master's
+    cutime and cstime, the times of the children it has reaped.
+    """
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    try:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            with contextlib.suppress(OSError):
+                # Fields after the command's closing bracket: state, ppid, ... then utime,
+                # stime, cutime, cstime at 11 to 14.
+                fields = (entry / "stat").read_text().rpartition(")")[2].split()
+                if int(entry.name) == master:
+                    total += sum(int(field) for field in fields[11:15])
+                elif int(fields[1]) == master:
+                    total += int(fields[11]) + int(fields[12])
+    except OSError:
+        return None
+    return total / ticks
+
+
+def _per_request_ms(before: float | None, after: float | None, requests: int) -> float | None:
+    if before is None or after is None or not requests:
+        return None
+    return (after - before) * 1000 / requests
+
+
+def _wrk(
+    wrk: str, args: argparse.Namespace, public_url: str, prefix: Path, seconds: int
+) -> dict[str, int]:
+    """Run wrk for `seconds` with load.lua over the request files at prefix; its figures."""
+    command = [
+        wrk,
+        f"--threads={args.threads}",
+        f"--connections={args.connections}",
+        f"--duration={seconds}s",
+        f"--timeout={WRK_TIMEOUT_S}s",
+        f"--script={LUA}",
+        public_url + "/",
+        "--",
+        str(prefix),
+    ]
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=seconds + 60, check=False
+    )
+    for line in done.stdout.splitlines():
+        if line.startswith("WRK "):
+            return json.loads(line[4:])
+    raise WrkFailed(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+
+
+def _access_log(path: Path, offset: int) -> dict[str, int]:
+    """Non-2xx responses, SMS webhooks and empty SMS replies logged after offset."""
+    tally = {"non_2xx": 0, "sms": 0, "empty_sms": 0}
+    if not path.exists():
+        return tally
+    with path.open("rb") as log:
+        log.seek(offset)
+        text = log.read().decode("utf-8", "replace")
+    for match in ACCESS_LINE.finditer(text):
+        if not match["status"].startswith("2"):
+            tally["non_2xx"] += 1
+        if match["path"] == "/sms":
+            tally["sms"] += 1
+            # <?xml ...?><Response /> with no <Message>: the line chose to send nothing.
+            if match["bytes"].isdigit() and int(match["bytes"]) < 80:
+                tally["empty_sms"] += 1
+    return tally
+
+
+def _log_levels(path: Path) -> tuple[int, int]:
+    """Error and warning lines the server logged: the app's JSON lines and gunicorn's own."""
+    errors = warnings = 0
+    for line in path.read_text("utf-8", "replace").splitlines():
+        if re.search(r'"level": "(ERROR|CRITICAL)"|\[(ERROR|CRITICAL)\]', line):
+            errors += 1
+        elif re.search(r'"level": "WARNING"|\[WARNING\]', line):
+            warnings += 1
+    return errors, warnings
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    return "\n".join(path.read_text("utf-8", "replace").splitlines()[-lines:])
+
+
+def _print_header(args: argparse.Namespace, workers: str, threads: str, mix: str) -> None:
+    database = os.environ.get("IVR_DATABASE_URL", "")
+    where = (
+        make_url(database).render_as_string(hide_password=True)
+        if database
+        else "SQLite in a throwaway folder (WAL, synchronous=FULL)"
+    )
+    print(
+        f"Load: {args.duration} s per server after {args.warmup} s of warm-up, "
+        f"{args.connections} connections, {args.threads} wrk threads, {HOST} only."
+    )
+    print(f"Machine: {_machine()}")
+    print(
+        f"Server: gunicorn {gunicorn.__version__} -c python:ivr.gunicorn_conf, "
+        f"{workers} workers x {threads} threads (gthread), access log to a file."
+    )
+    print(f"Database: {where}, migrated once before gunicorn starts (see docs/deploy.md).")
+    print(
+        f"SMS rate limit: IVR_SMS_RATE_LIMIT={SMS_RATE_LIMIT} (production default "
+        "10/minute;100/day), so that the limiter does not turn the load into empty replies."
+    )
+    print(f"Traffic: {args.requests:,}+ signed webhooks, cycled: {mix}.")
+    print()
+
+
+def _machine() -> str:
+    """Cores, memory, CPU model and Python version, as /proc and the interpreter tell them."""
+    model = "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    memory = ""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        kib = int(Path("/proc/meminfo").read_text().split("MemTotal:")[1].split()[0])
+        memory = f"{kib / 1024**2:.1f} GiB, "
+    return f"{os.cpu_count()} cores, {memory}{model}, Python {platform.python_version()}"
+
+
+def _print_results(line: Figures, bare: Figures) -> None:
+    columns = ("requests/s", "p50 ms", "p99 ms", "errors", "bytes/resp", "CPU ms/req")
+    print(f"{'':22}" + "".join(f"{column:>12}" for column in columns))
+    for figures in (line, bare):
+        cpu = f"{figures.cpu_ms:.2f}" if figures.cpu_ms is not None else "?"
+        print(
+            f"{figures.name:22}{figures.rps:>12.1f}{figures.p50_ms:>12.2f}{figures.p99_ms:>12.2f}"
+            f"{figures.errors:>12}{figures.bytes_per_response:>12.0f}{cpu:>12}"
+        )
+    print("(CPU ms/req: the server's CPU time, master and workers, per request answered)")
+    for figures in (line, bare):
+        print(
+            f"{figures.name}: {figures.requests:,} requests in {figures.seconds:.1f} s; "
+            f"{figures.non_2xx} non-2xx, {figures.socket_errors} socket errors; server log: "
+            f"{figures.log_errors} errors, {figures.log_warnings} warnings"
+        )
+    if line.sms:
+        print(
+            f"SMS replies with no message: {line.empty_sms:,} of {line.sms:,} "
+            "(opt-outs, texts from numbers that opted out, Twilio's own STOP words)"
+        )
+    ratio = line.rps / bare.rps if bare.rps else 0.0
+    met = ratio >= TARGET_RATIO and line.errors == 0 and bare.errors == 0
+    print(
+        f"ratio (line / bare): {ratio:.0%} (target: at least {TARGET_RATIO:.0%} and no errors: "
+        f"{'met' if met else 'MISSED'})"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
