@@ -64,7 +64,7 @@ class SmsService:
             return None
         match = match_keyword(body, self.vocabulary)
         if match.intent is Intent.OPT_OUT:
-            self._record_opt_out(store, number)
+            self.record_opt_out(store, number)
             if match.handled_by_twilio or not self._allow(store, number):
                 return None
             # One confirmation, in the language of the word; nothing more is read or written.
@@ -104,7 +104,7 @@ class SmsService:
         log.info("An SMS number is over its rate limit; no reply is sent.")
         return False
 
-    def _record_opt_out(self, store: Store, number: str) -> None:
+    def record_opt_out(self, store: Store, number: str) -> None:
         """Write the opt-out durably, first of all; if that fails, say so loudly and stop."""
         try:
             store.set_opted_out(number, True)

@@ -45,11 +45,9 @@ def fallback() -> Response:
     service: SmsService = current_app.extensions[EXTENSION]
     if number and service.is_opt_out(request.form.get("Body", "")):
         try:
-            line().store.set_opted_out(number, True)
+            service.record_opt_out(line().store, number)
         except Exception:
-            log.critical(
-                "OPT-OUT NOT RECORDED for number hash %s.", line().store.number_key(number)
-            )
+            pass  # record_opt_out has logged it, loudly, with the number's hash
         return twiml(MessagingResponse())
     return _apology(number)
 
