@@ -103,7 +103,7 @@ def test_keyboard_alone(page) -> None:  # type: ignore[no-untyped-def]
     assert page.evaluate("document.activeElement.id") == "call"
     assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
     page.keyboard.press("Enter")
-    assert page.evaluate("document.activeElement.id") == "hangup"
+    page.wait_for_function("document.activeElement.id === 'hangup'", timeout=5000)
     heard(page, CONTENT["en"].prompts["voice_choose_language"])
     page.keyboard.press("1")
     heard(page, "For what metastatic cancer is")

@@ -47,7 +47,6 @@ async function signedPost(path, params) {
 
 async function startCall() {
   if (call.active) return;
-  await captionsReady;
   call.active = true;
   call.sid = randomSid("CA");
   $("transcript").replaceChildren();
@@ -56,6 +55,7 @@ async function startCall() {
   $("hangup").focus(); // keep keyboard users in place: the disabled button would drop focus
   setStatus("In a call.");
   log("You call the line.", "you");
+  await captionsReady; // so the transcript can say what each recording says
   await request("/voice", {});
 }
 
