@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import logging
 import sqlite3
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from alembic.config import Config
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
+from tenacity import retry, retry_if_exception, stop_after_delay, wait_fixed
 
 from ivr.journal import OptOutJournal
 from ivr.security import NumberHasher
@@ -133,6 +133,16 @@ def create_engine(url: str) -> Engine:
     return sa.create_engine(url, pool_pre_ping=True)
 
 
+def _another_worker_is_switching(error: BaseException) -> bool:
+    return isinstance(error, sqlite3.OperationalError) and "locked" in str(error)
+
+
+@retry(
+    retry=retry_if_exception(_another_worker_is_switching),
+    stop=stop_after_delay(WAL_SWITCH_SECONDS),
+    wait=wait_fixed(0.01),
+    reraise=True,
+)
 def _use_wal(cursor: sqlite3.Cursor) -> None:
     """Put the database in WAL mode, which the file keeps, waiting out another worker doing it.
 
@@ -140,15 +150,7 @@ def _use_wal(cursor: sqlite3.Cursor) -> None:
     once ("database is locked") instead of calling the busy handler, as waiting could deadlock.
     Once the winner has switched, the pragma needs no lock, so trying again for a moment is safe.
     """
-    deadline = time.monotonic() + WAL_SWITCH_SECONDS
-    while True:
-        try:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError as error:
-            if "locked" not in str(error) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.01)
+    cursor.execute("PRAGMA journal_mode=WAL")
 
 
 def upgrade_schema(engine: Engine) -> None:
