@@ -6,6 +6,7 @@ can put a number in the database by mistake.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import sqlite3
@@ -109,7 +110,11 @@ def _now() -> datetime:
 
 
 def create_engine(url: str) -> Engine:
-    """An engine for url; SQLite gets WAL, full fsync and a busy timeout for several workers."""
+    """An engine for url whose commits do not wait for the disk unless a write asks (_durably).
+
+    SQLite gets WAL and a busy timeout for several workers. Bookkeeping is most of what the line
+    writes, and an fsync a commit would be most of its cost; opt-outs and opt-ins pay for one.
+    """
     if url.startswith("sqlite"):
         path = sa.engine.make_url(url).database
         if path and path != ":memory:":
@@ -121,8 +126,8 @@ def create_engine(url: str) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA busy_timeout=10000")
             _use_wal(cursor)
-            # FULL: an acknowledged opt-out survives a power cut, not just a crash.
-            cursor.execute("PRAGMA synchronous=FULL")
+            # NORMAL in WAL mode: a crash of the line loses no commit, a power cut the latest.
+            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
         return engine
@@ -130,7 +135,9 @@ def create_engine(url: str) -> Engine:
         url = "postgresql+psycopg://" + url.split("://", 1)[1]  # the driver the line ships
     if not url.startswith("postgresql"):
         raise ValueError("IVR_DATABASE_URL must be a sqlite:// or postgresql:// URL.")
-    return sa.create_engine(url, pool_pre_ping=True)
+    # Set for the session when it connects, so no ROLLBACK the pool sends can undo it.
+    options = {"options": "-c synchronous_commit=off"}
+    return sa.create_engine(url, pool_pre_ping=True, connect_args=options)
 
 
 def _another_worker_is_switching(error: BaseException) -> bool:
@@ -205,29 +212,21 @@ class Store:
 
     def language_for(self, number: str) -> str | None:
         """The language this number chose before, if any."""
-        query = sa.select(caller_preferences.c.language).where(
-            caller_preferences.c.number_hash == self._hash(number)
-        )
         with self.engine.connect() as connection:
-            return connection.execute(query).scalar_one_or_none()
+            return connection.execute(_LANGUAGE, {"key": self._hash(number)}).scalar()
 
     def set_language(self, number: str, language: str) -> None:
-        """Remember the language this number chose; the commit does not wait for the disk.
-
-        Bookkeeping, as in save_sms_turn: a power cut may lose the latest choices, a crash none.
-        """
+        """Remember the language this number chose (bookkeeping: see create_engine)."""
         row = {"number_hash": self._hash(number), "language": language, "updated_at": _now()}
-        with self._without_waiting_for_disk() as connection:
-            _upsert_on(connection, caller_preferences, row)
+        self._upsert(caller_preferences, row)
 
     def is_opted_out(self, number: str) -> bool:
         """True when this number has opted out of text messages and not opted back in."""
         key = self._hash(number)
         if self._journaled_opt_out(key):
             return True
-        query = sa.select(sms_opt_outs.c.opted_out).where(sms_opt_outs.c.number_hash == key)
         with self.engine.connect() as connection:
-            return bool(connection.execute(query).scalar_one_or_none())
+            return bool(connection.execute(_OPTED_OUT, {"key": key}).scalar())
 
     def set_opted_out(self, number: str, opted_out: bool) -> None:
         """Record an opt-out or opt-in durably before returning: in the database, or else
@@ -249,7 +248,8 @@ class Store:
 
     def _write_opt_out(self, key: str, opted_out: bool) -> None:
         row = {"number_hash": key, "opted_out": opted_out, "changed_at": _now()}
-        self._upsert(sms_opt_outs, row)
+        with self._durably() as connection:
+            _upsert_on(connection, sms_opt_outs, row)
 
     def _journaled_opt_out(self, key: str) -> bool:
         """True when the journal holds an opt-out for key; replays the journal when it can."""
@@ -265,12 +265,8 @@ class Store:
 
     def conversation(self, number: str) -> Conversation | None:
         """Where this number's SMS conversation stands, if it has one."""
-        table = sms_conversations
-        query = sa.select(
-            table.c.topic_id, table.c.next_part, table.c.last_message_sid, table.c.last_reply
-        ).where(table.c.number_hash == self._hash(number))
         with self.engine.connect() as connection:
-            row = connection.execute(query).one_or_none()
+            row = connection.execute(_CONVERSATION, {"key": self._hash(number)}).one_or_none()
         return Conversation(*row) if row else None
 
     def save_conversation(self, number: str, conversation: Conversation) -> None:
@@ -296,11 +292,10 @@ class Store:
     ) -> None:
         """Record a texting turn in one transaction: the event, and the paging and language.
 
-        The commit does not wait for the disk: a crash of the line cannot lose it, a power cut
-        can, which is a fair price for these records (never an opt-out) and a fast reply.
+        Bookkeeping, so the commit does not wait for the disk (see create_engine).
         """
         key = self._hash(number)
-        with self._without_waiting_for_disk() as connection:
+        with self.engine.begin() as connection:
             if conversation:
                 _upsert_on(connection, sms_conversations, _conversation_row(key, conversation))
             if language:
@@ -318,28 +313,17 @@ class Store:
         detail: str | None = None,
         call_sid: str | None = None,
     ) -> None:
-        """Record one anonymous usage event: what was asked, never who asked.
-
-        The commit does not wait for the disk, as in save_sms_turn: a power cut may lose the
-        last moments of counts, a crash none. Opt-outs themselves are written with full sync.
-        """
+        """Record one anonymous usage event, what was asked and never who asked (bookkeeping)."""
         row = _event_row(UsageEvent(channel, kind, topic, language, detail))
-        if call_sid:
-            row["session"] = self._hash.token(call_sid)[:16]
-        with self._without_waiting_for_disk() as connection:
-            connection.execute(usage_events.insert().values(**row))
+        row["session"] = self._hash.token(call_sid)[:16] if call_sid else None
+        with self.engine.begin() as connection:
+            connection.execute(usage_events.insert(), row)
 
     def last_event(self, call_sid: str) -> tuple[str, str | None] | None:
         """The (kind, topic) of the latest event recorded during a call, if any."""
-        table = usage_events
-        query = (
-            sa.select(table.c.kind, table.c.topic)
-            .where(table.c.session == self._hash.token(call_sid)[:16])
-            .order_by(table.c.id.desc())
-            .limit(1)
-        )
+        session = self._hash.token(call_sid)[:16]
         with self.engine.connect() as connection:
-            row = connection.execute(query).one_or_none()
+            row = connection.execute(_LAST_EVENT, {"session": session}).one_or_none()
         return (row.kind, row.topic) if row else None
 
     def topic_counts(self) -> dict[tuple[str, str], int]:
@@ -354,32 +338,25 @@ class Store:
             return {(channel, topic): n for channel, topic, n in connection.execute(query)}
 
     @contextmanager
-    def _without_waiting_for_disk(self) -> Iterator[sa.Connection]:
-        """A transaction whose commit returns before the disk has it (see save_sms_turn)."""
+    def _durably(self) -> Iterator[sa.Connection]:
+        """A transaction whose commit returns only once the disk has it: opt-outs and opt-ins.
+
+        The setting is made inside the transaction, before its writes, so no failure can leave
+        an opt-out committed without it; a failure to undo it afterwards only costs speed.
+        """
         with self.engine.connect() as connection:
             sqlite = connection.dialect.name == "sqlite"
-            try:
-                with connection.begin():
-                    # SQLite applies this at the commit; PostgreSQL resets it after the commit.
-                    connection.exec_driver_sql(
-                        "PRAGMA synchronous=NORMAL"
-                        if sqlite
-                        else "SET LOCAL synchronous_commit TO OFF"
-                    )
-                    yield connection
-            finally:
-                if sqlite:
-                    self._restore_full_sync(connection)
-
-    @staticmethod
-    def _restore_full_sync(connection: sa.Connection) -> None:
-        """Put SQLite's full fsync back before the connection serves an opt-out again."""
-        try:
-            connection.exec_driver_sql("PRAGMA synchronous=FULL")
-            connection.commit()
-        except sa.exc.SQLAlchemyError:
-            connection.invalidate()  # never reused, so never an opt-out without fsync
-            raise
+            with connection.begin():
+                # SQLite applies this at the commit; PostgreSQL resets it after the commit.
+                connection.exec_driver_sql(
+                    "PRAGMA synchronous=FULL" if sqlite else "SET LOCAL synchronous_commit TO ON"
+                )
+                yield connection
+            if sqlite:
+                # Back to the connection's setting (see create_engine), on the driver's own
+                # connection as when it was made: a pragma, outside any transaction.
+                with contextlib.suppress(sqlite3.Error):
+                    connection.connection.dbapi_connection.execute("PRAGMA synchronous=NORMAL")  # type: ignore[union-attr]
 
     def _upsert(self, table: sa.Table, row: dict[str, object]) -> None:
         """Insert row, or update the row with the same primary key, in one transaction."""
@@ -428,6 +405,26 @@ def _by_key(column: sa.Column) -> sa.ScalarSelect:
     owner = column.table.c.number_hash
     return sa.select(column).where(owner == sa.bindparam("key")).scalar_subquery()
 
+
+# Reads built once: each is a primary-key look-up of the hashed number bound as "key".
+_LANGUAGE = sa.select(caller_preferences.c.language).where(
+    caller_preferences.c.number_hash == sa.bindparam("key")
+)
+_OPTED_OUT = sa.select(sms_opt_outs.c.opted_out).where(
+    sms_opt_outs.c.number_hash == sa.bindparam("key")
+)
+_CONVERSATION = sa.select(
+    sms_conversations.c.topic_id,
+    sms_conversations.c.next_part,
+    sms_conversations.c.last_message_sid,
+    sms_conversations.c.last_reply,
+).where(sms_conversations.c.number_hash == sa.bindparam("key"))
+_LAST_EVENT = (
+    sa.select(usage_events.c.kind, usage_events.c.topic)
+    .where(usage_events.c.session == sa.bindparam("session"))
+    .order_by(usage_events.c.id.desc())
+    .limit(1)
+)
 
 # A texter's opt-out, language and conversation in one primary-key read of each table.
 _SMS_STATE = sa.select(

@@ -402,7 +402,7 @@ def _print_header(args: argparse.Namespace, workers: str, threads: str, mix: str
     where = (
         make_url(database).render_as_string(hide_password=True)
         if database
-        else "SQLite in a throwaway folder (WAL, synchronous=FULL)"
+        else "SQLite in a throwaway folder (WAL; synchronous=FULL for opt-outs, NORMAL otherwise)"
     )
     print(
         f"Load: {args.duration} s per server after {args.warmup} s of warm-up, "

@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from ivr.journal import OptOutJournal
 from ivr.security import NumberHasher
 from ivr.store import (
     Conversation,
@@ -80,14 +81,25 @@ def test_a_texting_turn_is_saved_in_one_go(store: Store) -> None:
     assert store.topic_counts() == {("sms", "symptoms"): 1}
 
 
-def test_opt_outs_keep_full_sync_after_a_turn_that_did_not_wait(store: Store) -> None:
-    store.save_sms_turn(CALLER, UsageEvent("sms", "menu"))
-    if store.engine.dialect.name == "sqlite":
-        with store.engine.connect() as connection:  # the pool hands back the same connection
-            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
-    else:
-        with store.engine.connect() as connection:
-            assert connection.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+def _sync_at_each_commit(store: Store) -> list[str]:
+    """Listens to store's commits; the list fills with the sync setting in force at each one."""
+    sqlite = store.engine.dialect.name == "sqlite"
+    seen: list[str] = []
+
+    def read(connection: sa.Connection) -> None:
+        # The driver's own cursor: no statement of the test's goes through SQLAlchemy's events.
+        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        cursor.execute("PRAGMA synchronous" if sqlite else "SHOW synchronous_commit")
+        value = cursor.fetchone()[0]
+        cursor.close()
+        seen.append({0: "off", 1: "normal", 2: "full"}.get(value, value) if sqlite else value)
+
+    sa.event.listen(store.engine, "commit", read)
+    return seen
+
+
+WAITS = {"sqlite": "full", "postgresql": "on"}
+DOES_NOT_WAIT = {"sqlite": "normal", "postgresql": "off"}
 
 
 @pytest.mark.parametrize(
@@ -95,22 +107,35 @@ def test_opt_outs_keep_full_sync_after_a_turn_that_did_not_wait(store: Store) ->
     [
         lambda store: store.record_event("voice", "call"),
         lambda store: store.set_language(CALLER, "es"),
+        lambda store: store.save_sms_turn(CALLER, UsageEvent("sms", "menu"), language="es"),
+        lambda store: store.save_conversation(CALLER, Conversation("symptoms", 1, "SM1", "x")),
     ],
-    ids=["usage event", "language"],
+    ids=["usage event", "language", "texting turn", "conversation"],
 )
-def test_bookkeeping_does_not_wait_for_the_disk_but_opt_outs_still_do(
+def test_bookkeeping_does_not_wait_for_the_disk_but_opt_outs_do(
     store: Store, write: Callable[[Store], None]
 ) -> None:
-    statements: list[str] = []
-    sa.event.listen(store.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    dialect = store.engine.dialect.name
+    commits = _sync_at_each_commit(store)
     write(store)
-    assert {"PRAGMA synchronous=NORMAL", "SET LOCAL synchronous_commit TO OFF"} & set(statements)
-    sqlite = store.engine.dialect.name == "sqlite"
-    with store.engine.connect() as connection:  # the pool hands back the same connection
-        setting = connection.exec_driver_sql(
-            "PRAGMA synchronous" if sqlite else "SHOW synchronous_commit"
-        ).scalar()
-    assert setting == (2 if sqlite else "on")  # FULL, for the next opt-out
+    store.set_opted_out(CALLER, True)
+    store.set_opted_out(CALLER, False)
+    write(store)  # on the connection the opt-outs used: back to not waiting
+    assert commits == [
+        DOES_NOT_WAIT[dialect],
+        WAITS[dialect],
+        WAITS[dialect],
+        DOES_NOT_WAIT[dialect],
+    ]
+
+
+def test_a_journaled_opt_out_is_replayed_durably(store: Store, tmp_path: Path) -> None:
+    journaled = Store(store.engine, NumberHasher(b"s"), OptOutJournal(tmp_path / "journal"))
+    journaled._journal.append(journaled.number_key(CALLER), True)  # type: ignore[union-attr]
+    commits = _sync_at_each_commit(journaled)
+    assert journaled.replay_journal() == 1
+    assert journaled.is_opted_out(CALLER)
+    assert commits == [WAITS[store.engine.dialect.name]]
 
 
 def test_upgrade_is_repeatable(store: Store) -> None:
