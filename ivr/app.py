@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ivr import logs
 from ivr.audio.catalogue import AudioStatus, Catalogue, load_catalogue
+from ivr.bookkeeping import Bookkeeping
 from ivr.config import Settings
 from ivr.content import Content, load_content
 from ivr.journal import JOURNAL_FILE, OptOutJournal
@@ -33,6 +34,7 @@ class Line:
     settings: Settings
     content: Content
     store: Store
+    bookkeeping: Bookkeeping  # the store's usage events and language choices, written later
     signatures: SignatureCheck
     audio: AudioStatus
     catalogue: Catalogue
@@ -63,6 +65,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         settings=settings,
         content=content,
         store=store,
+        bookkeeping=Bookkeeping(store),
         signatures=SignatureCheck(
             settings.twilio_auth_token, settings.public_url, settings.trust_proxy
         ),

@@ -10,9 +10,9 @@ import contextlib
 import functools
 import logging
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -75,6 +75,10 @@ usage_events = sa.Table(
 )
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 @dataclass(frozen=True)
 class Conversation:
     """Where an SMS conversation stands: the topic being paged and the next part to send."""
@@ -103,10 +107,8 @@ class UsageEvent:
     topic: str | None = None
     language: str | None = None
     detail: str | None = None
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+    call_sid: str | None = None  # kept only as a keyed hash, to tell one call's events apart
+    occurred_at: datetime = field(default_factory=_now, compare=False)
 
 
 def create_engine(url: str) -> Engine:
@@ -217,8 +219,7 @@ class Store:
 
     def set_language(self, number: str, language: str) -> None:
         """Remember the language this number chose (bookkeeping: see create_engine)."""
-        row = {"number_hash": self._hash(number), "language": language, "updated_at": _now()}
-        self._upsert(caller_preferences, row)
+        self.write_bookkeeping(languages=[(number, language)])
 
     def is_opted_out(self, number: str) -> bool:
         """True when this number has opted out of text messages and not opted back in."""
@@ -301,7 +302,7 @@ class Store:
             if language:
                 row = {"number_hash": key, "language": language, "updated_at": _now()}
                 _upsert_on(connection, caller_preferences, row)
-            connection.execute(usage_events.insert(), _event_row(event))
+            connection.execute(usage_events.insert(), self._event_row(event))
 
     def record_event(
         self,
@@ -314,10 +315,27 @@ class Store:
         call_sid: str | None = None,
     ) -> None:
         """Record one anonymous usage event, what was asked and never who asked (bookkeeping)."""
-        row = _event_row(UsageEvent(channel, kind, topic, language, detail))
-        row["session"] = self._hash.token(call_sid)[:16] if call_sid else None
+        self.write_bookkeeping([UsageEvent(channel, kind, topic, language, detail, call_sid)])
+
+    def write_bookkeeping(
+        self, events: Sequence[UsageEvent] = (), languages: Sequence[tuple[str, str]] = ()
+    ) -> None:
+        """Record usage events and (number, language) choices in one transaction.
+
+        Bookkeeping, so the commit does not wait for the disk (see create_engine). When a number
+        chose twice, the later choice is kept.
+        """
+        chosen = {self._hash(number): language for number, language in languages}
+        now = _now()
         with self.engine.begin() as connection:
-            connection.execute(usage_events.insert(), row)
+            if chosen:
+                rows = [
+                    {"number_hash": key, "language": language, "updated_at": now}
+                    for key, language in chosen.items()
+                ]
+                _upsert_on(connection, caller_preferences, rows)
+            if events:
+                connection.execute(usage_events.insert(), [self._event_row(e) for e in events])
 
     def last_event(self, call_sid: str) -> tuple[str, str | None] | None:
         """The (kind, topic) of the latest event recorded during a call, if any."""
@@ -336,6 +354,17 @@ class Store:
         )
         with self.engine.connect() as connection:
             return {(channel, topic): n for channel, topic, n in connection.execute(query)}
+
+    def _event_row(self, event: UsageEvent) -> dict[str, object]:
+        return {
+            "occurred_at": event.occurred_at,
+            "channel": event.channel,
+            "kind": event.kind,
+            "topic": event.topic,
+            "language": event.language,
+            "detail": event.detail[:200] if event.detail else None,
+            "session": self._hash.token(event.call_sid)[:16] if event.call_sid else None,
+        }
 
     @contextmanager
     def _durably(self) -> Iterator[sa.Connection]:
@@ -364,9 +393,11 @@ class Store:
             _upsert_on(connection, table, row)
 
 
-def _upsert_on(connection: sa.Connection, table: sa.Table, row: dict[str, object]) -> None:
-    """Insert row, or update the row with the same primary key, in connection's transaction."""
-    connection.execute(_upsert_statement(connection.dialect.name, table), row)
+def _upsert_on(
+    connection: sa.Connection, table: sa.Table, rows: dict[str, object] | list[dict[str, object]]
+) -> None:
+    """Insert each row, or update the row with its primary key, in connection's transaction."""
+    connection.execute(_upsert_statement(connection.dialect.name, table), rows)
 
 
 @functools.cache
@@ -386,17 +417,6 @@ def _conversation_row(number_hash: str, conversation: Conversation) -> dict[str,
         "last_message_sid": conversation.last_message_sid,
         "last_reply": conversation.last_reply,
         "updated_at": _now(),
-    }
-
-
-def _event_row(event: UsageEvent) -> dict[str, object]:
-    return {
-        "occurred_at": _now(),
-        "channel": event.channel,
-        "kind": event.kind,
-        "topic": event.topic,
-        "language": event.language,
-        "detail": event.detail[:200] if event.detail else None,
     }
 
 

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from flask import Flask
 
+from ivr import create_app
 from ivr.logs import JsonFormatter, RequestContext, redact
+from ivr.voice.flow import CallState
 
-from .conftest import CALLER, signed_post
+from .conftest import CALLER, TOKEN, signed_post
+from .twilio_fakes import ACCOUNT_SID, messages_api
 
 
 @pytest.mark.parametrize(
@@ -72,7 +77,7 @@ def test_a_number_hash_in_a_log_line_is_kept_whole() -> None:
 
 
 def test_work_after_the_response_logs_with_the_request_id(
-    app: Flask, monkeypatch: pytest.MonkeyPatch
+    config: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     kept: list[logging.LogRecord] = []
     handler = logging.Handler()
@@ -83,18 +88,26 @@ def test_work_after_the_response_logs_with_the_request_id(
     def database_down(*args: object, **kwargs: object) -> None:
         raise RuntimeError("database down")
 
-    store = app.extensions["ivr"].store
-    monkeypatch.setattr(store, "record_event", database_down)
-    monkeypatch.setattr(store, "set_language", database_down)
+    # "Text me this": the text goes out during the request, the note that MORE continues it
+    # is written after the response.
+    texting = {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_FROM": "+15550001111"}
+    answer = CallState(lang="en", at="answer", topic="symptoms").to_query()
     try:
-        signed_post(
-            app.test_client(),
-            "/voice",
-            {"From": CALLER, "CallSid": "CA1", "Digits": "1"},
-            headers={"I-Twilio-Idempotency-Token": "abc-123"},
-        )
+        with messages_api(TOKEN) as api:
+            app = create_app(config | texting | {"TWILIO_API_URL": api.url})
+            monkeypatch.setattr(app.extensions["ivr"].store, "save_conversation", database_down)
+            response = signed_post(
+                app.test_client(),
+                "/voice?" + urlencode(answer),
+                {"From": CALLER, "CallSid": "CA1", "Digits": "3"},
+                headers={"I-Twilio-Idempotency-Token": "abc-123"},
+            )
+        assert len(api.sent) == 1 and response.status_code == 200
     finally:
         logging.getLogger("ivr").removeHandler(handler)
-    assert len(kept) == 2  # the language and the usage event, each written after the response
-    tagged = [(getattr(r, "request_id", None), getattr(r, "path", None)) for r in kept]
-    assert tagged == [("abc-123", "/voice")] * 2
+    failed = [r for r in kept if r.getMessage() == "work after the response failed"]
+    assert len(failed) == 1
+    assert (getattr(failed[0], "request_id", None), getattr(failed[0], "path", None)) == (
+        "abc-123",
+        "/voice",
+    )

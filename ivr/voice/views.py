@@ -14,6 +14,7 @@ from ivr.app import Line, after_response, line
 from ivr.content import LanguageContent
 from ivr.sms.replies import summary_reply
 from ivr.sms.service import remember_sent
+from ivr.store import UsageEvent
 from ivr.twiml import is_refusal, say_voice, twiml
 from ivr.voice.flow import CallInput, CallState, Step, next_step
 from ivr.voice.render import render
@@ -23,6 +24,7 @@ from ivr.voice.texting import send_text
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 log = logging.getLogger(__name__)
 
+CHANNEL = "voice"
 MAX_SPEECH = 300
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
@@ -76,7 +78,7 @@ def status() -> Response:
         last = None
     place = " ".join(part for part in (last or ("menu", None)) if part)
     detail = f"{form.get('CallStatus', 'unknown')[:20]} {seconds}s, last: {place}"
-    after_response(lambda: _record(services, "call-end", "", "", detail, call_sid))
+    services.bookkeeping.record(UsageEvent(CHANNEL, "call-end", detail=detail, call_sid=call_sid))
     return Response(status=204)
 
 
@@ -143,28 +145,15 @@ def _remembered_language(services: Line, number: str) -> str:
 
 
 def _carry_out(services: Line, step: Step, number: str, call_sid: str) -> None:
-    """After the response: remember the language and record the step's event."""
+    """Queue the step's bookkeeping: the language to remember and the usage event."""
     if step.remember and number:
-        after_response(lambda: services.store.set_language(number, step.remember))
+        services.bookkeeping.set_language(number, step.remember)
     if step.event:
         kind, topic = step.event
-        after_response(lambda: _record(services, kind, topic, step.state.lang, call_sid=call_sid))
-
-
-def _record(
-    services: Line, kind: str, topic: str, language: str, detail: str = "", call_sid: str = ""
-) -> None:
-    try:
-        services.store.record_event(
-            "voice",
-            kind,
-            topic=topic or None,
-            language=language or None,
-            detail=detail or None,
-            call_sid=call_sid or None,
+        language = step.state.lang or None
+        services.bookkeeping.record(
+            UsageEvent(CHANNEL, kind, topic or None, language, None, call_sid)
         )
-    except Exception:
-        log.warning("usage event not recorded", exc_info=True)
 
 
 def _text_answer(services: Line, step: Step, number: str) -> str:

@@ -1,0 +1,140 @@
+"""Bookkeeping that no caller waits for: usage events and language choices, written in batches.
+
+A request only queues them. One thread per process writes whatever has queued up since its
+last write in a single transaction (a group commit): when the line is quiet, each write goes
+out at once; under load, many share one commit, and no request ever waits for one. A process
+that is killed loses what it had not written yet (the last moments of counts, never an
+opt-out: the store writes those before a request answers).
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import queue
+import threading
+import weakref
+from dataclasses import dataclass
+
+from ivr.store import Store, UsageEvent
+
+log = logging.getLogger(__name__)
+# At most this many queued writes go into one transaction.
+MAX_BATCH = 500
+# The writer thread stops after this long with nothing to write; the next write starts it again.
+IDLE_SECONDS = 5.0
+# How long a process that is exiting waits for its last writes.
+EXIT_WAIT_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class _Language:
+    number: str
+    language: str
+
+
+_Item = UsageEvent | _Language | threading.Event
+
+
+class Bookkeeping:
+    """Queues usage events and language choices; one thread writes them, many a transaction."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
+        self._lock = threading.Lock()  # held while the writer thread is started or stops
+        self._writer: threading.Thread | None = None
+        _open.add(self)
+
+    def record(self, event: UsageEvent) -> None:
+        """Queue one anonymous usage event (see Store.record_event)."""
+        self._put(event)
+
+    def set_language(self, number: str, language: str) -> None:
+        """Queue the language a number chose (see Store.set_language)."""
+        self._put(_Language(number, language))
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until everything queued before now is written (or given up on); False on timeout."""
+        done = threading.Event()
+        self._put(done)
+        return done.wait(timeout)
+
+    def write_what_is_left(self, timeout: float = EXIT_WAIT_SECONDS) -> None:
+        """At exit: let a running writer finish the queue, or else write it in this thread.
+
+        No thread is started here: Python may refuse to start one while it shuts down.
+        """
+        done = threading.Event()
+        with self._lock:  # a writer stops only under the lock, and only with nothing queued
+            running = self._writer is not None and self._writer.is_alive()
+            if running:
+                self._queue.put(done)
+        if running:
+            if not done.wait(timeout):
+                log.warning("Usage events still queued at exit were not written.")
+            return
+        self._write(self._take_queued([], most=None))
+
+    def _put(self, item: _Item) -> None:
+        self._queue.put(item)
+        writer = self._writer
+        # is_alive: a forked worker inherits the object of a thread that only its parent has.
+        if writer is None or not writer.is_alive():
+            with self._lock:
+                if self._writer is None or not self._writer.is_alive():
+                    self._writer = threading.Thread(
+                        target=self._write_until_idle, name="ivr-bookkeeping", daemon=True
+                    )
+                    self._writer.start()
+
+    def _write_until_idle(self) -> None:
+        while True:
+            try:
+                batch = [self._queue.get(timeout=IDLE_SECONDS)]
+            except queue.Empty:
+                with self._lock:
+                    # Anything put from here on starts a new writer; anything put before is seen.
+                    if self._queue.empty():
+                        self._writer = None
+                        return
+                continue
+            self._write(self._take_queued(batch, most=MAX_BATCH))
+
+    def _take_queued(self, batch: list[_Item], most: int | None) -> list[_Item]:
+        """batch, with what is queued added to it without waiting, up to most in all."""
+        while most is None or len(batch) < most:
+            try:
+                batch.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        return batch
+
+    def _write(self, batch: list[_Item]) -> None:
+        events = [item for item in batch if isinstance(item, UsageEvent)]
+        languages = [(item.number, item.language) for item in batch if isinstance(item, _Language)]
+        try:
+            if events or languages:
+                self._store.write_bookkeeping(events, languages)
+        except Exception:
+            log.warning(
+                "%d usage events and %d language choices not recorded",
+                len(events),
+                len(languages),
+                exc_info=True,
+            )
+        finally:
+            for item in batch:
+                if isinstance(item, threading.Event):
+                    item.set()
+
+
+# Every Bookkeeping still in use, so that a process exiting normally writes what it queued.
+_open: weakref.WeakSet[Bookkeeping] = weakref.WeakSet()
+
+
+@atexit.register
+def _write_what_is_left() -> None:
+    # No new thread here: Python may refuse to start one while it shuts down.
+    for bookkeeping in list(_open):
+        bookkeeping.write_what_is_left()

@@ -1,0 +1,151 @@
+"""Bookkeeping queued by requests reaches the database in batches, and at exit, and after a fork."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import subprocess
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from ivr import bookkeeping
+from ivr.bookkeeping import Bookkeeping
+from ivr.security import NumberHasher
+from ivr.store import Store, UsageEvent, create_engine, upgrade_schema
+
+from .conftest import CALLER
+
+OTHER = "+15551230002"
+
+
+class HeldStore:
+    """Wraps a store's write_bookkeeping: records each batch, and can hold the first one."""
+
+    def __init__(self, store: Store, fail_first: bool = False) -> None:
+        self.batches: list[tuple[int, int]] = []
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        self._write = store.write_bookkeeping
+        self._fail_first = fail_first
+        store.write_bookkeeping = self  # type: ignore[method-assign]
+
+    def __call__(
+        self, events: Sequence[UsageEvent] = (), languages: Sequence[tuple[str, str]] = ()
+    ) -> None:
+        self.batches.append((len(events), len(languages)))
+        if len(self.batches) == 1:
+            self.entered.set()
+            assert self.release.wait(10)
+            if self._fail_first:
+                raise RuntimeError("database down")
+        self._write(events, languages)
+
+
+def test_queued_writes_reach_the_database(store: Store) -> None:
+    books = Bookkeeping(store)
+    books.record(UsageEvent("voice", "answer", topic="symptoms", language="en", call_sid="CA1"))
+    books.record(UsageEvent("sms", "answer", topic="symptoms", language="es"))
+    books.set_language(CALLER, "es")
+    books.set_language(CALLER, "en")  # the later choice wins
+    books.set_language(OTHER, "es")
+    assert books.flush()
+    assert store.topic_counts() == {("voice", "symptoms"): 1, ("sms", "symptoms"): 1}
+    assert store.last_event("CA1") == ("answer", "symptoms")
+    assert (store.language_for(CALLER), store.language_for(OTHER)) == ("en", "es")
+
+
+def test_writes_queued_during_a_commit_share_the_next_one(store: Store) -> None:
+    held = HeldStore(store)
+    books = Bookkeeping(store)
+    books.record(UsageEvent("voice", "call"))
+    assert held.entered.wait(10)  # the writer has taken the first and is writing it
+    for _ in range(4):
+        books.record(UsageEvent("voice", "answer", topic="symptoms"))
+    books.set_language(CALLER, "es")
+    held.release.set()
+    assert books.flush()
+    assert held.batches == [(1, 0), (4, 1)]
+    assert store.topic_counts() == {("voice", "symptoms"): 4}
+
+
+def test_a_failed_write_is_logged_and_the_next_ones_go_on(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    held = HeldStore(store, fail_first=True)
+    books = Bookkeeping(store)
+    books.record(UsageEvent("voice", "answer", topic="treatment"))
+    assert held.entered.wait(10)
+    held.release.set()
+    books.record(UsageEvent("voice", "answer", topic="symptoms"))
+    with caplog.at_level(logging.WARNING, "ivr.bookkeeping"):
+        assert books.flush()
+    assert [r.getMessage() for r in caplog.records] == [
+        "1 usage events and 0 language choices not recorded"
+    ]
+    assert store.topic_counts() == {("voice", "symptoms"): 1}
+
+
+def test_the_writer_stops_when_idle_and_starts_again(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bookkeeping, "IDLE_SECONDS", 0.01)
+    books = Bookkeeping(store)
+    books.record(UsageEvent("voice", "answer", topic="symptoms"))
+    assert books.flush()
+    writer = books._writer
+    assert writer is not None
+    writer.join(10)
+    assert not writer.is_alive() and books._writer is None
+    books.record(UsageEvent("voice", "answer", topic="symptoms"))
+    assert books.flush()
+    assert store.topic_counts() == {("voice", "symptoms"): 2}
+
+
+EXIT_SCRIPT = """
+import sys
+from ivr.bookkeeping import Bookkeeping
+from ivr.security import NumberHasher
+from ivr.store import Store, UsageEvent, create_engine
+
+books = Bookkeeping(Store(create_engine(sys.argv[1]), NumberHasher(b"s")))
+for _ in range(50):
+    books.record(UsageEvent("voice", "answer", topic="symptoms"))
+books.set_language("+15551230001", "es")
+# No flush: the process just ends, as a gunicorn worker does when it is stopped.
+"""
+
+
+def test_what_is_queued_is_written_when_the_process_exits(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'ivr.sqlite3'}"
+    engine = create_engine(url)
+    upgrade_schema(engine)
+    subprocess.run([sys.executable, "-c", EXIT_SCRIPT, url], check=True, timeout=60)
+    store = Store(engine, NumberHasher(b"s"))
+    assert store.topic_counts() == {("voice", "symptoms"): 50}
+    assert store.language_for(CALLER) == "es"
+    engine.dispose()
+
+
+def _record_in_child(books: Bookkeeping, done: multiprocessing.synchronize.Event) -> None:
+    books.record(UsageEvent("voice", "answer", topic="treatment"))
+    if books.flush(10):
+        done.set()
+
+
+def test_a_forked_worker_starts_its_own_writer(store: Store) -> None:
+    """`ivr serve` builds the app once and forks its workers, writer thread and all."""
+    books = Bookkeeping(store)
+    books.record(UsageEvent("voice", "answer", topic="symptoms"))
+    assert books.flush()  # the parent's writer is running
+    store.engine.dispose(close=False)  # as the server's post_fork does
+    fork = multiprocessing.get_context("fork")
+    done = fork.Event()
+    child = fork.Process(target=_record_in_child, args=(books, done))
+    child.start()
+    child.join(60)
+    assert child.exitcode == 0 and done.is_set()
+    assert store.topic_counts() == {("voice", "symptoms"): 1, ("voice", "treatment"): 1}
