@@ -1,8 +1,9 @@
 """Bookkeeping that no caller waits for: usage events and language choices, written in batches.
 
-A request only queues them. One thread per process writes whatever has queued up since its
-last write in a single transaction (a group commit): when the line is quiet, each write goes
-out at once; under load, many share one commit, and no request ever waits for one. A process
+A request only queues them. One thread per process writes them: once something is queued, it
+waits a moment for more, then writes all that has queued up in one transaction. So a busy line
+shares one commit (and one wake-up of the thread) among many writes, and no request ever waits
+for one. A process
 that is killed loses what it had not written yet (the last moments of counts, never an
 opt-out: the store writes those before a request answers).
 """
@@ -21,6 +22,8 @@ from ivr.store import Store, UsageEvent
 log = logging.getLogger(__name__)
 # At most this many queued writes go into one transaction.
 MAX_BATCH = 500
+# How long the writer lets writes gather before it commits them; flush() cuts it short.
+GATHER_SECONDS = 0.1
 # The writer thread stops after this long with nothing to write; the next write starts it again.
 IDLE_SECONDS = 5.0
 # How long a process that is exiting waits for its last writes.
@@ -43,6 +46,7 @@ class Bookkeeping:
         self._store = store
         self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self._lock = threading.Lock()  # held while the writer thread is started or stops
+        self._hurry = threading.Event()  # set by flush(): write now, without gathering
         self._writer: threading.Thread | None = None
         _open.add(self)
 
@@ -58,6 +62,7 @@ class Bookkeeping:
         """Wait until everything queued before now is written (or given up on); False on timeout."""
         done = threading.Event()
         self._put(done)
+        self._hurry.set()
         return done.wait(timeout)
 
     def write_what_is_left(self, timeout: float = EXIT_WAIT_SECONDS) -> None:
@@ -91,7 +96,7 @@ class Bookkeeping:
     def _write_until_idle(self) -> None:
         while True:
             try:
-                batch = [self._queue.get(timeout=IDLE_SECONDS)]
+                first = self._queue.get(timeout=IDLE_SECONDS)
             except queue.Empty:
                 with self._lock:
                     # Anything put from here on starts a new writer; anything put before is seen.
@@ -99,7 +104,9 @@ class Bookkeeping:
                         self._writer = None
                         return
                 continue
-            self._write(self._take_queued(batch, most=MAX_BATCH))
+            self._hurry.wait(GATHER_SECONDS)
+            self._hurry.clear()
+            self._write(self._take_queued([first], most=MAX_BATCH))
 
     def _take_queued(self, batch: list[_Item], most: int | None) -> list[_Item]:
         """batch, with what is queued added to it without waiting, up to most in all."""
