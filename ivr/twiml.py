@@ -16,8 +16,8 @@ def say_voice(language: str) -> dict[str, str]:
     return {"voice": voice, "language": code}
 
 
-def twiml(response: TwiML) -> Response:
-    """A Flask response carrying TwiML with the content type Twilio expects."""
+def twiml(response: TwiML | str) -> Response:
+    """A Flask response carrying TwiML (a tree, or one already made) as Twilio expects it."""
     return Response(str(response), mimetype="text/xml")
 
 

@@ -47,7 +47,7 @@ def run(line: BenchLine) -> None:
 def _prompts_before_answers(line: BenchLine) -> None:
     services = line.app.extensions["ivr"]
     content = services.content
-    vocab = line.app.extensions["ivr.voice"]
+    vocab = line.app.extensions["ivr.voice"].vocab
     seconds_of = _durations(services)
     print(f"{'answer':<18} {'keys':>5} {'en s':>6} {'es s':>6}   (first-time caller, no barge-in)")
     for topic in content["en"].topics:

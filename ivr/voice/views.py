@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
-from dataclasses import replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from urllib.parse import parse_qsl
 
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Flask, Response, current_app, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 from ivr.app import Line, after_response, line
@@ -16,51 +20,93 @@ from ivr.sms.replies import summary_reply
 from ivr.sms.service import remember_sent
 from ivr.store import UsageEvent
 from ivr.twiml import is_refusal, say_voice, twiml
-from ivr.voice.flow import CallInput, CallState, Step, next_step
+from ivr.voice.flow import CallInput, CallState, Step, Utterance, next_step
 from ivr.voice.render import render
-from ivr.voice.speech import vocabularies
+from ivr.voice.speech import Vocabulary, vocabularies
 from ivr.voice.texting import send_text
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 log = logging.getLogger(__name__)
 
 CHANNEL = "voice"
+EXTENSION = "ivr.voice"
 MAX_SPEECH = 300
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+# Every caller walks the same menus, so the steps of calls are few: 40,000 steps of varied
+# calls hold about 2,000 different ones. Each URL's state and each step's TwiML are made once.
+CACHE_SIZE = 4096
+
+
+@dataclass(frozen=True)
+class _Voice:
+    """What the voice views build once at start-up: no request builds a table or a tree twice."""
+
+    vocab: Mapping[str, Vocabulary]
+    state_of: Callable[[bytes], tuple[CallState, bool, bool]]
+    twiml_of: Callable[[tuple[Utterance, ...], CallState, str, str], str]
+
+    @classmethod
+    def build(cls, app: Flask) -> _Voice:
+        """The vocabularies, and the two caches, for app."""
+        services: Line = app.extensions["ivr"]
+        vocab = vocabularies(services.content)
+
+        @functools.lru_cache(maxsize=CACHE_SIZE)
+        def state_of(query: bytes) -> tuple[CallState, bool, bool]:
+            """The call's state in a query string, and whether it says timeout=1 and dial=1."""
+            args = MultiDict(parse_qsl(query.decode("utf-8", "replace"), keep_blank_values=True))
+            state = CallState.from_query(args, services.content)
+            return state, args.get("timeout") == "1", args.get("dial") == "1"
+
+        @functools.lru_cache(maxsize=CACHE_SIZE)
+        def twiml_of(say: tuple[Utterance, ...], state: CallState, then: str, root: str) -> str:
+            """The TwiML of a step (root: the app's URL prefix, which its action URLs carry)."""
+            step = Step(say, state, then)
+            return str(
+                render(
+                    step,
+                    url=lambda **query: url_for("voice.call", **query),
+                    audio_url=services.catalogue.url,
+                    vocab=vocab[state.lang],
+                    gather_timeout=services.settings.gather_timeout,
+                    transfer_number=services.settings.transfer_number,
+                )
+            )
+
+        return cls(vocab, state_of, twiml_of)
 
 
 @bp.record_once
-def _build_vocabularies(setup) -> None:  # type: ignore[no-untyped-def]
-    # Built once at start-up: no matching tables are made inside a request.
-    setup.app.extensions["ivr.voice"] = vocabularies(setup.app.extensions["ivr"].content)
+def _build(setup) -> None:  # type: ignore[no-untyped-def]
+    setup.app.extensions[EXTENSION] = _Voice.build(setup.app)
 
 
 @bp.post("")
 def call() -> Response:
     """Every step of a call: read the state from the URL, decide, render the next step."""
-    services = line()
+    services, voice = line(), current_app.extensions[EXTENSION]
     content = services.content
-    state = CallState.from_query(request.args, content)
+    state, timeout, dial = voice.state_of(request.query_string)
     form = request.form
     number, call_sid = form.get("From", ""), form.get("CallSid", "")
     heard = CallInput(
         digits="".join(ch for ch in form.get("Digits", "") if ch in "0123456789*#")[:4],
         speech=form.get("SpeechResult", "")[:MAX_SPEECH],
-        timeout=request.args.get("timeout") == "1",
-        dial_status=form.get("DialCallStatus", "failed") if request.args.get("dial") == "1" else "",
+        timeout=timeout,
+        dial_status=form.get("DialCallStatus", "failed") if dial else "",
         # Only to a real number: a withheld or odd caller ID gets no "text me this".
         can_text=services.settings.sms_sending_enabled and bool(E164.match(number)),
     )
     if not state.lang and not (heard.digits or heard.speech or heard.timeout):
         heard = replace(heard, remembered=_remembered_language(services, number))
-    vocab = current_app.extensions["ivr.voice"]
-    step = next_step(state, heard, content, vocab)
+    step = next_step(state, heard, content, voice.vocab)
     _carry_out(services, step, number, call_sid)
     if step.then == "text":
         result = _text_answer(services, step, number)
-        step = next_step(step.state, CallInput(text_result=result, can_text=True), content, vocab)
+        text_sent = CallInput(text_result=result, can_text=True)
+        step = next_step(step.state, text_sent, content, voice.vocab)
         _carry_out(services, step, number, call_sid)
-    return twiml(_render(services, step))
+    return twiml(voice.twiml_of(step.say, step.state, step.then, request.script_root))
 
 
 @bp.post("/status")
@@ -119,19 +165,6 @@ def _error(error: Exception) -> Response | HTTPException:
     query = {"lang": code, "at": "menu"} if len(languages) == 1 else {}
     response.redirect(url_for("voice.call", **query, err="1"), method="POST")
     return twiml(response)
-
-
-def _render(services: Line, step: Step) -> VoiceResponse:
-    settings = services.settings
-    vocab = current_app.extensions["ivr.voice"][step.state.lang]
-    return render(
-        step,
-        url=lambda **query: url_for("voice.call", **query),
-        audio_url=services.catalogue.url,
-        vocab=vocab,
-        gather_timeout=settings.gather_timeout,
-        transfer_number=settings.transfer_number,
-    )
 
 
 def _remembered_language(services: Line, number: str) -> str:
