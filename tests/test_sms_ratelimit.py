@@ -5,9 +5,11 @@ from __future__ import annotations
 import importlib.util
 
 import pytest
+from limits import parse
 
 from ivr.config import SettingsError
-from ivr.sms.ratelimit import RateLimit
+from ivr.sms import ratelimit
+from ivr.sms.ratelimit import ProcessWindows, RateLimit
 
 
 def test_each_key_gets_its_own_allowance() -> None:
@@ -30,6 +32,42 @@ def test_a_broken_counter_lets_messages_through(caplog: pytest.LogCaptureFixture
     limit._limiter.hit = unreachable  # type: ignore[method-assign]
     assert limit.allow("a") and limit.allow("a")
     assert "rate limiter failed" in caplog.text
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_moving_window_lets_each_hit_go_once_it_is_older_than_the_window() -> None:
+    clock = Clock()
+    windows = ProcessWindows(clock)
+    per_minute = parse("2/minute")
+    allowed = []
+    for seconds in (0, 30, 40, 60.5, 61, 90.5):
+        clock.now = 1000 + seconds
+        allowed.append(windows.hit(per_minute, "sms", "a"))
+    # At 40 s the hits at 0 and 30 s count; at 61 s those at 30 and 60.5 s.
+    assert allowed == [True, True, False, True, False, True]
+
+
+def test_keys_whose_windows_have_passed_are_swept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ratelimit, "SWEEP_EVERY", 3)
+    clock = Clock()
+    windows = ProcessWindows(clock)
+    per_minute, per_day = parse("5/minute"), parse("5/day")
+    windows.hit(per_minute, "sms", "quiet")
+    windows.hit(per_day, "sms", "daily")
+    clock.now += 61
+    windows.hit(per_minute, "sms", "busy")  # the third hit sweeps
+    assert sorted(windows._hits) == sorted(
+        [per_day.key_for("sms", "daily"), per_minute.key_for("sms", "busy")]
+    )
 
 
 @pytest.mark.skipif(
