@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from flask import Blueprint, Response, current_app, request
@@ -16,6 +17,8 @@ from ivr.twiml import is_refusal, twiml
 bp = Blueprint("sms", __name__, url_prefix="/sms")
 log = logging.getLogger(__name__)
 EXTENSION = "ivr.sms"
+# Replies are the content's fixed texts (menus, summaries, pages), so their TwiML is kept.
+TWIML_CACHE_SIZE = 2048
 
 
 @bp.record_once
@@ -32,10 +35,16 @@ def incoming() -> Response:
     reply = current_app.extensions[EXTENSION].handle(
         line().store, form.get("From", ""), form.get("Body", ""), form.get("MessageSid", "")
     )
+    return twiml(_reply_twiml(reply))
+
+
+@functools.lru_cache(maxsize=TWIML_CACHE_SIZE)
+def _reply_twiml(reply: str | None) -> str:
+    """The TwiML that sends reply, or sends nothing."""
     response = MessagingResponse()
     if reply:
         response.message(reply)
-    return twiml(response)
+    return str(response)
 
 
 @bp.post("/fallback")
