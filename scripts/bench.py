@@ -49,12 +49,24 @@ class BenchLine:
         return answered - start, done - start
 
     def time_route(
-        self, path: str, form: Mapping[str, str], repeat: int = 300, warmup: int = 20
+        self,
+        path: str,
+        form: Mapping[str, str],
+        repeat: int = 300,
+        warmup: int = 20,
+        before: Callable[[], None] = lambda: None,
     ) -> tuple[tuple[float, float], tuple[float, float]]:
-        """(median, p99) ms until the response, and until the worker is free again."""
+        """(median, p99) ms until the response, and until the worker is free again.
+
+        before runs ahead of every request, untimed (to empty a cache, say).
+        """
         for _ in range(warmup):
+            before()
             self.post(path, form)
-        samples = [self.post(path, form) for _ in range(repeat)]
+        samples = []
+        for _ in range(repeat):
+            before()
+            samples.append(self.post(path, form))
         return percentiles([a for a, _ in samples]), percentiles([b for _, b in samples])
 
 
