@@ -3,9 +3,9 @@
 A request only queues them. One thread per process writes them: once something is queued, it
 waits a moment for more, then writes all that has queued up in one transaction. So a busy line
 shares one commit (and one wake-up of the thread) among many writes, and no request ever waits
-for one. A process
-that is killed loses what it had not written yet (the last moments of counts, never an
-opt-out: the store writes those before a request answers).
+for one. A process that exits writes what is left; one that is killed loses what it had not
+written yet (the last moments of counts, never an opt-out: the store writes those before a
+request answers).
 """
 
 from __future__ import annotations
@@ -104,7 +104,8 @@ class Bookkeeping:
                         self._writer = None
                         return
                 continue
-            self._hurry.wait(GATHER_SECONDS)
+            if self._queue.qsize() < MAX_BATCH:  # behind already: no time to gather
+                self._hurry.wait(GATHER_SECONDS)
             self._hurry.clear()
             self._write(self._take_queued([first], most=MAX_BATCH))
 

@@ -27,6 +27,7 @@ class HeldStore:
 
     def __init__(self, store: Store, fail_first: bool = False) -> None:
         self.batches: list[tuple[int, int]] = []
+        self.written = threading.Semaphore(0)  # released once a batch is written
         self.entered = threading.Event()
         self.release = threading.Event()
         self._write = store.write_bookkeeping
@@ -43,6 +44,7 @@ class HeldStore:
             if self._fail_first:
                 raise RuntimeError("database down")
         self._write(events, languages)
+        self.written.release()
 
 
 def test_queued_writes_reach_the_database(store: Store) -> None:
@@ -70,6 +72,26 @@ def test_writes_queued_during_a_commit_share_the_next_one(store: Store) -> None:
     assert books.flush()
     assert held.batches == [(1, 0), (4, 1)]
     assert store.topic_counts() == {("voice", "symptoms"): 4}
+
+
+def test_a_writer_that_is_behind_writes_full_batches_without_gathering(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bookkeeping, "MAX_BATCH", 3)
+    monkeypatch.setattr(bookkeeping, "GATHER_SECONDS", 60)  # a writer that gathered would stall
+    held = HeldStore(store)
+    books = Bookkeeping(store)
+    books.record(UsageEvent("voice", "call"))
+    books._hurry.set()  # the first batch goes at once
+    assert held.entered.wait(10)
+    for _ in range(7):
+        books.record(UsageEvent("voice", "answer", topic="symptoms"))
+    held.release.set()
+    assert all(held.written.acquire(timeout=10) for _ in range(3))
+    assert held.batches == [(1, 0), (3, 0), (3, 0)]  # one is left, gathering company
+    assert books.flush()
+    assert held.batches[3:] == [(1, 0)]
+    assert store.topic_counts() == {("voice", "symptoms"): 7}
 
 
 def test_a_failed_write_is_logged_and_the_next_ones_go_on(
