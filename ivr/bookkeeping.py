@@ -15,9 +15,8 @@ import logging
 import queue
 import threading
 import weakref
-from dataclasses import dataclass
 
-from ivr.store import Store, UsageEvent
+from ivr.store import LanguageChoice, Store, UsageEvent
 
 log = logging.getLogger(__name__)
 # At most this many queued writes go into one transaction.
@@ -30,13 +29,7 @@ IDLE_SECONDS = 5.0
 EXIT_WAIT_SECONDS = 5.0
 
 
-@dataclass(frozen=True)
-class _Language:
-    number: str
-    language: str
-
-
-_Item = UsageEvent | _Language | threading.Event
+_Item = UsageEvent | LanguageChoice | threading.Event
 
 
 class Bookkeeping:
@@ -56,7 +49,7 @@ class Bookkeeping:
 
     def set_language(self, number: str, language: str) -> None:
         """Queue the language a number chose (see Store.set_language)."""
-        self._put(_Language(number, language))
+        self._put(LanguageChoice(number, language))
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until everything queued before now is written (or given up on); False on timeout."""
@@ -120,7 +113,7 @@ class Bookkeeping:
 
     def _write(self, batch: list[_Item]) -> None:
         events = [item for item in batch if isinstance(item, UsageEvent)]
-        languages = [(item.number, item.language) for item in batch if isinstance(item, _Language)]
+        languages = [item for item in batch if isinstance(item, LanguageChoice)]
         try:
             if events or languages:
                 self._store.write_bookkeeping(events, languages)

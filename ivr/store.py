@@ -111,6 +111,15 @@ class UsageEvent:
     occurred_at: datetime = field(default_factory=_now, compare=False)
 
 
+@dataclass(frozen=True)
+class LanguageChoice:
+    """A language a number chose, and when: a later choice is never undone by an earlier one."""
+
+    number: str
+    language: str
+    chosen_at: datetime = field(default_factory=_now)
+
+
 def create_engine(url: str) -> Engine:
     """An engine for url whose commits do not wait for the disk unless a write asks (_durably).
 
@@ -219,7 +228,7 @@ class Store:
 
     def set_language(self, number: str, language: str) -> None:
         """Remember the language this number chose (bookkeeping: see create_engine)."""
-        self.write_bookkeeping(languages=[(number, language)])
+        self.write_bookkeeping(languages=[LanguageChoice(number, language)])
 
     def is_opted_out(self, number: str) -> bool:
         """True when this number has opted out of text messages and not opted back in."""
@@ -301,7 +310,7 @@ class Store:
                 _upsert_on(connection, sms_conversations, _conversation_row(key, conversation))
             if language:
                 row = {"number_hash": key, "language": language, "updated_at": _now()}
-                _upsert_on(connection, caller_preferences, row)
+                connection.execute(_language_upsert(connection.dialect.name), row)
             connection.execute(usage_events.insert(), self._event_row(event))
 
     def record_event(
@@ -318,22 +327,26 @@ class Store:
         self.write_bookkeeping([UsageEvent(channel, kind, topic, language, detail, call_sid)])
 
     def write_bookkeeping(
-        self, events: Sequence[UsageEvent] = (), languages: Sequence[tuple[str, str]] = ()
+        self, events: Sequence[UsageEvent] = (), languages: Sequence[LanguageChoice] = ()
     ) -> None:
-        """Record usage events and (number, language) choices in one transaction.
+        """Record usage events and language choices in one transaction.
 
-        Bookkeeping, so the commit does not wait for the disk (see create_engine). When a number
-        chose twice, the later choice is kept.
+        Bookkeeping, so the commit does not wait for the disk (see create_engine). Choices may
+        arrive late (queued in a worker while a text set the language in another): a number's
+        stored language changes only for a choice made after the one it holds.
         """
-        chosen = {self._hash(number): language for number, language in languages}
-        now = _now()
+        latest: dict[str, LanguageChoice] = {}
+        for choice in languages:
+            key = self._hash(choice.number)
+            if key not in latest or latest[key].chosen_at <= choice.chosen_at:
+                latest[key] = choice
         with self.engine.begin() as connection:
-            if chosen:
+            if latest:
                 rows = [
-                    {"number_hash": key, "language": language, "updated_at": now}
-                    for key, language in chosen.items()
+                    {"number_hash": key, "language": c.language, "updated_at": c.chosen_at}
+                    for key, c in latest.items()
                 ]
-                _upsert_on(connection, caller_preferences, rows)
+                connection.execute(_language_upsert(connection.dialect.name), rows)
             if events:
                 connection.execute(usage_events.insert(), [self._event_row(e) for e in events])
 
@@ -407,6 +420,18 @@ def _upsert_statement(dialect: str, table: sa.Table) -> sa.Executable:
     insert = _DIALECT_INSERT[dialect](table)
     update = {c.name: insert.excluded[c.name] for c in table.c if c.name not in key}
     return insert.on_conflict_do_update(index_elements=key, set_=update)
+
+
+@functools.cache
+def _language_upsert(dialect: str) -> sa.Executable:
+    """Insert a language choice, or take its place only if it was made no earlier."""
+    table = caller_preferences
+    insert = _DIALECT_INSERT[dialect](table)
+    return insert.on_conflict_do_update(
+        index_elements=[table.c.number_hash],
+        set_={"language": insert.excluded.language, "updated_at": insert.excluded.updated_at},
+        where=table.c.updated_at <= insert.excluded.updated_at,
+    )
 
 
 def _conversation_row(number_hash: str, conversation: Conversation) -> dict[str, object]:

@@ -15,7 +15,7 @@ import pytest
 from ivr import bookkeeping
 from ivr.bookkeeping import Bookkeeping
 from ivr.security import NumberHasher
-from ivr.store import Store, UsageEvent, create_engine, upgrade_schema
+from ivr.store import LanguageChoice, Store, UsageEvent, create_engine, upgrade_schema
 
 from .conftest import CALLER
 
@@ -35,7 +35,7 @@ class HeldStore:
         store.write_bookkeeping = self  # type: ignore[method-assign]
 
     def __call__(
-        self, events: Sequence[UsageEvent] = (), languages: Sequence[tuple[str, str]] = ()
+        self, events: Sequence[UsageEvent] = (), languages: Sequence[LanguageChoice] = ()
     ) -> None:
         self.batches.append((len(events), len(languages)))
         if len(self.batches) == 1:

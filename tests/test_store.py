@@ -16,6 +16,7 @@ from ivr.journal import OptOutJournal
 from ivr.security import NumberHasher
 from ivr.store import (
     Conversation,
+    LanguageChoice,
     SmsState,
     Store,
     UsageEvent,
@@ -35,6 +36,15 @@ def test_language_preference(store: Store) -> None:
     store.set_language(OTHER, "es")
     assert store.language_for(CALLER) == "en"
     assert store.language_for(OTHER) == "es"
+
+
+def test_a_language_choice_that_arrives_late_does_not_undo_a_later_one(store: Store) -> None:
+    earlier = LanguageChoice(CALLER, "en")  # chosen on a call, still queued in one worker
+    store.save_sms_turn(CALLER, UsageEvent("sms", "language"), language="es")  # then a text
+    store.write_bookkeeping(languages=[earlier])
+    assert store.language_for(CALLER) == "es"
+    store.write_bookkeeping(languages=[LanguageChoice(CALLER, "en"), earlier])
+    assert store.language_for(CALLER) == "en"  # a newer choice does take its place
 
 
 def test_opt_out_and_back_in(store: Store) -> None:
