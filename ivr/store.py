@@ -467,7 +467,8 @@ _CONVERSATION = sa.select(
 _LAST_EVENT = (
     sa.select(usage_events.c.kind, usage_events.c.topic)
     .where(usage_events.c.session == sa.bindparam("session"))
-    .order_by(usage_events.c.id.desc())
+    # By when it happened: workers write their queued events in their own order.
+    .order_by(usage_events.c.occurred_at.desc(), usage_events.c.id.desc())
     .limit(1)
 )
 

@@ -60,6 +60,18 @@ def test_queued_writes_reach_the_database(store: Store) -> None:
     assert (store.language_for(CALLER), store.language_for(OTHER)) == ("en", "es")
 
 
+def test_a_calls_last_place_is_the_latest_event_whoever_wrote_it_first(store: Store) -> None:
+    # Two workers: the one that took the later step happens to write first.
+    earlier = UsageEvent("voice", "answer", topic="symptoms", call_sid="CA1")
+    later = UsageEvent("voice", "sites", topic="breast", call_sid="CA1")
+    first, second = Bookkeeping(store), Bookkeeping(store)
+    first.record(later)
+    assert first.flush()
+    second.record(earlier)
+    assert second.flush()
+    assert store.last_event("CA1") == ("sites", "breast")
+
+
 def test_writes_queued_during_a_commit_share_the_next_one(store: Store) -> None:
     held = HeldStore(store)
     books = Bookkeeping(store)
