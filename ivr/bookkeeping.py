@@ -136,6 +136,5 @@ _open: weakref.WeakSet[Bookkeeping] = weakref.WeakSet()
 
 @atexit.register
 def _write_what_is_left() -> None:
-    # No new thread here: Python may refuse to start one while it shuts down.
     for bookkeeping in list(_open):
         bookkeeping.write_what_is_left()

@@ -309,7 +309,7 @@ class Store:
             if conversation:
                 _upsert_on(connection, sms_conversations, _conversation_row(key, conversation))
             if language:
-                row = {"number_hash": key, "language": language, "updated_at": _now()}
+                row = _language_row(key, LanguageChoice(number, language))
                 connection.execute(_language_upsert(connection.dialect.name), row)
             connection.execute(usage_events.insert(), self._event_row(event))
 
@@ -342,10 +342,7 @@ class Store:
                 latest[key] = choice
         with self.engine.begin() as connection:
             if latest:
-                rows = [
-                    {"number_hash": key, "language": c.language, "updated_at": c.chosen_at}
-                    for key, c in latest.items()
-                ]
+                rows = [_language_row(key, choice) for key, choice in latest.items()]
                 connection.execute(_language_upsert(connection.dialect.name), rows)
             if events:
                 connection.execute(usage_events.insert(), [self._event_row(e) for e in events])
@@ -406,11 +403,9 @@ class Store:
             _upsert_on(connection, table, row)
 
 
-def _upsert_on(
-    connection: sa.Connection, table: sa.Table, rows: dict[str, object] | list[dict[str, object]]
-) -> None:
-    """Insert each row, or update the row with its primary key, in connection's transaction."""
-    connection.execute(_upsert_statement(connection.dialect.name, table), rows)
+def _upsert_on(connection: sa.Connection, table: sa.Table, row: dict[str, object]) -> None:
+    """Insert row, or update the row with the same primary key, in connection's transaction."""
+    connection.execute(_upsert_statement(connection.dialect.name, table), row)
 
 
 @functools.cache
@@ -432,6 +427,10 @@ def _language_upsert(dialect: str) -> sa.Executable:
         set_={"language": insert.excluded.language, "updated_at": insert.excluded.updated_at},
         where=table.c.updated_at <= insert.excluded.updated_at,
     )
+
+
+def _language_row(number_hash: str, choice: LanguageChoice) -> dict[str, object]:
+    return {"number_hash": number_hash, "language": choice.language, "updated_at": choice.chosen_at}
 
 
 def _conversation_row(number_hash: str, conversation: Conversation) -> dict[str, object]:

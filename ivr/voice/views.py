@@ -184,9 +184,8 @@ def _carry_out(services: Line, step: Step, number: str, call_sid: str) -> None:
     if step.event:
         kind, topic = step.event
         language = step.state.lang or None
-        services.bookkeeping.record(
-            UsageEvent(CHANNEL, kind, topic or None, language, None, call_sid)
-        )
+        event = UsageEvent(CHANNEL, kind, topic=topic or None, language=language, call_sid=call_sid)
+        services.bookkeeping.record(event)
 
 
 def _text_answer(services: Line, step: Step, number: str) -> str:
