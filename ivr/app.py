@@ -4,40 +4,32 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, abort, after_this_request, current_app, request
+from flask import Flask, abort, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ivr import logs
-from ivr.audio.catalogue import AudioStatus, Catalogue, load_catalogue
+from ivr import health, logs, simulator
+from ivr.audio import views as audio_views
+from ivr.audio.catalogue import load_catalogue
 from ivr.bookkeeping import Bookkeeping
 from ivr.config import Settings
-from ivr.content import Content, load_content
+from ivr.content import load_content
 from ivr.journal import JOURNAL_FILE, OptOutJournal
-from ivr.security import NumberHasher, SignatureCheck, load_hash_secret
+from ivr.security import WEBHOOK_PREFIXES, NumberHasher, SignatureCheck, load_hash_secret
+from ivr.services import EXTENSION, Line
+from ivr.simulator.outbox import Outbox
+from ivr.sms import views as sms_views
+from ivr.sms.service import SmsService
 from ivr.store import Store, create_engine, upgrade_schema
+from ivr.texting import Texter
+from ivr.voice import views as voice_views
+from ivr.voice.service import VoiceService
 
-# Everything under these paths is a Twilio webhook and must carry a valid signature.
-WEBHOOK_PREFIXES = ("/voice", "/sms")
 MAX_REQUEST_BYTES = 64 * 1024
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Line:
-    """What every request handler needs, built once at start-up."""
-
-    settings: Settings
-    content: Content
-    store: Store
-    bookkeeping: Bookkeeping  # the store's usage events and language choices, written later
-    signatures: SignatureCheck
-    audio: AudioStatus
-    catalogue: Catalogue
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -61,7 +53,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             log.warning("Opt-outs kept while the database was down are now in the database.")
     except SQLAlchemyError:
         log.warning("The database is not answering; journaled opt-outs wait.", exc_info=True)
-    app.extensions["ivr"] = Line(
+    sms = SmsService.build(content, settings)
+    services = Line(
         settings=settings,
         content=content,
         store=store,
@@ -71,7 +64,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         ),
         audio=catalogue.status,
         catalogue=catalogue,
+        voice=VoiceService.build(content, settings, catalogue),
+        sms=sms,
+        texter=Texter(settings, store, sms.limit) if settings.sms_sending_enabled else None,
+        outbox=Outbox() if settings.simulator else None,
     )
+    app.extensions[EXTENSION] = services
     if settings.trust_proxy:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1, x_port=1, x_prefix=1)  # type: ignore[method-assign]
 
@@ -80,40 +78,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         if (request.content_length or 0) > MAX_REQUEST_BYTES:
             abort(413)  # before the signature check reads the form
         if request.path.startswith(WEBHOOK_PREFIXES):
-            app.extensions["ivr"].signatures.require()
-
-    from ivr import health
-    from ivr.audio import views as audio_views
-    from ivr.sms import views as sms_views
-    from ivr.voice import views as voice_views
+            services.signatures.require()
 
     app.register_blueprint(health.bp)
     app.register_blueprint(audio_views.bp)
     app.register_blueprint(voice_views.bp)
     app.register_blueprint(sms_views.bp)
     if settings.simulator:
-        from ivr import simulator
-
         app.register_blueprint(simulator.bp)
     return app
-
-
-def after_response(job: Callable[[], None]) -> None:
-    """Run job once the response has been sent: a slow write never keeps Twilio waiting."""
-
-    def run_safely() -> None:
-        try:
-            job()
-        except Exception:
-            log.warning("work after the response failed", exc_info=True)
-
-    @after_this_request
-    def _register(response: Response) -> Response:
-        # Flask's request context is gone by then; the log lines keep the request's id.
-        response.call_on_close(logs.keeping_request_id(run_safely))
-        return response
-
-
-def line() -> Line:
-    """The running line's services, for use inside a request."""
-    return current_app.extensions["ivr"]

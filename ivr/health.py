@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
-from ivr.app import line
+from ivr.services import line
 
 bp = Blueprint("health", __name__)
 

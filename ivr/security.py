@@ -12,6 +12,8 @@ from flask import abort, request
 from twilio.request_validator import RequestValidator, get_signature_algorithm
 
 SECRET_FILE = "hash-secret"
+# Everything under these paths is a Twilio webhook and must carry a valid signature.
+WEBHOOK_PREFIXES = ("/voice", "/sms")
 
 
 class NumberHasher:

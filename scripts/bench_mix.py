@@ -13,7 +13,6 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,8 +22,6 @@ from bench import PUBLIC_URL, TOKEN, BenchLine
 from load_traffic import Traffic, interleave
 from twilio.request_validator import RequestValidator
 
-from ivr.sms.ratelimit import RateLimit
-
 WEBHOOKS = 6000
 PASSES = 3
 Environ = dict[str, Any]
@@ -33,11 +30,6 @@ Wsgi = Callable[[Environ, Callable[..., object]], Iterable[bytes]]
 
 def run(line: BenchLine) -> None:
     """Print the CPU per request of the line, per kind of webhook, and of the bare endpoint."""
-    # As scripts/load does: the limiter counts every text, but lets the traffic through.
-    service = line.app.extensions["ivr.sms"]
-    line.app.extensions["ivr.sms"] = replace(
-        service, limit=RateLimit("1000000/minute", "memory://")
-    )
     traffic = interleave(Traffic(seed=7, area_code="202").sessions(WEBHOOKS))
     validator = RequestValidator(TOKEN)
     requests = []

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from bench import BenchLine
 
-from ivr.voice.flow import CallInput, CallState, Utterance, next_step
-from ivr.voice.menus import MENUS
+from ivr.voice.flow import next_step
+from ivr.voice.menus import MENUS, ToMenu, ToTopic
+from ivr.voice.protocol import CallInput, CallState, MenuId, Utterance
 
 CALL = {"CallSid": "CA" + "0" * 32, "From": "+15551230001", "To": "+15550001111"}
 WORDS_PER_SECOND = 2.6  # about 155 words a minute, when no recording says how long it is
@@ -32,7 +33,7 @@ ROUTES = {
 
 def run(line: BenchLine) -> None:
     """Print per-route timings, then the seconds of prompts before each answer starts."""
-    voice = line.app.extensions["ivr.voice"]
+    voice = line.app.extensions["ivr"].voice
 
     def forget() -> None:
         voice.state_of.cache_clear()
@@ -65,7 +66,7 @@ def run(line: BenchLine) -> None:
 def _prompts_before_answers(line: BenchLine) -> None:
     services = line.app.extensions["ivr"]
     content = services.content
-    vocab = line.app.extensions["ivr.voice"].vocab
+    vocab = services.voice.vocab
     seconds_of = _durations(services)
     print(f"{'answer':<18} {'keys':>5} {'en s':>6} {'es s':>6}   (first-time caller, no barge-in)")
     for topic in content["en"].topics:
@@ -88,13 +89,12 @@ def _prompts_before_answers(line: BenchLine) -> None:
 
 
 def _keys_to(topic_id: str) -> tuple[str, ...]:
-    for number, choice in enumerate(MENUS["main"].choices, 1):
-        if choice == f"topic:{topic_id}":
+    wanted = ToTopic(topic_id)
+    for number, choice in enumerate(MENUS[MenuId.MAIN].choices, 1):
+        if choice == wanted:
             return (str(number),)
-        if choice.startswith("menu:"):
-            inner = MENUS[choice.split(":")[1]].choices
-            if f"topic:{topic_id}" in inner:
-                return (str(number), str(inner.index(f"topic:{topic_id}") + 1))
+        if isinstance(choice, ToMenu) and wanted in MENUS[choice.menu].choices:
+            return (str(number), str(MENUS[choice.menu].choices.index(wanted) + 1))
     raise LookupError(topic_id)
 
 

@@ -20,8 +20,10 @@ from urllib.parse import urlencode
 from twilio.request_validator import RequestValidator
 
 from ivr.content import Content, load_content
-from ivr.voice.flow import CallInput, CallState, Step, next_step
+from ivr.voice.codec import to_query
+from ivr.voice.flow import next_step
 from ivr.voice.menus import MENUS
+from ivr.voice.protocol import CallInput, CallState, DialStatus, RememberLanguage, Step
 from ivr.voice.speech import vocabularies
 
 ACCOUNT_SID = "AC" + "5" * 32
@@ -202,15 +204,16 @@ class Traffic:
         heard = CallInput(remembered=self._remembered.get(number, ""))
         for _ in range(MAX_CALL_STEPS):
             step = next_step(state, heard, self._content, self._vocab)
-            if step.remember:
-                self._remembered[number] = step.remember
+            for effect in step.effects:
+                if isinstance(effect, RememberLanguage):
+                    self._remembered[number] = effect.lang
             if step.then == "hangup":
                 break
-            query = step.state.to_query()
+            query = to_query(step.state)
             if step.then == "dial":
                 result = self._rng.choice(["completed", "completed", "no-answer", "busy"])
                 form = {"DialCallStatus": result}
-                heard = CallInput(dial_status=result)
+                heard = CallInput(dial=DialStatus(result))
                 webhooks.append(Webhook(_voice_url(query | {"dial": "1"}), call | form, "call"))
                 if result == "completed":
                     break

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ivr import create_app
-from ivr.app import WEBHOOK_PREFIXES
+from ivr.security import WEBHOOK_PREFIXES
 
 from .conftest import PUBLIC_URL, TOKEN, signature
 

@@ -12,7 +12,8 @@ from flask import Flask
 
 from ivr import create_app
 from ivr.logs import JsonFormatter, RequestContext, redact
-from ivr.voice.flow import CallState
+from ivr.voice.codec import to_query
+from ivr.voice.protocol import CallState, Place
 
 from .conftest import CALLER, TOKEN, signed_post
 from .twilio_fakes import ACCOUNT_SID, messages_api
@@ -91,7 +92,7 @@ def test_work_after_the_response_logs_with_the_request_id(
     # "Text me this": the text goes out during the request, the note that MORE continues it
     # is written after the response.
     texting = {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_FROM": "+15550001111"}
-    answer = CallState(lang="en", at="answer", topic="symptoms").to_query()
+    answer = to_query(CallState(lang="en", at=Place.ANSWER, topic="symptoms"))
     try:
         with messages_api(TOKEN) as api:
             app = create_app(config | texting | {"TWILIO_API_URL": api.url})

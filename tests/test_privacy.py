@@ -128,7 +128,7 @@ def _journey(client: LoopbackClient, api) -> None:  # type: ignore[no-untyped-de
     """Calls and texts from every number in NUMBERS, covering what the line does."""
     # Calls: choose English, hear the symptoms, text me this; hang up (the status callback).
     call = TwilioCall(client, E164).press("1").press("2").press("3")
-    assert call.heard()[0] == CONTENT["en"].prompts["voice_text_sent"]
+    assert call.heard()[0] == CONTENT["en"].prompts["voice_text_sending"]
     _call_ends(client, call)
     # Call back: greeted in English, remembered; the first answer, then a person who is busy.
     call = TwilioCall(client, E164, sid=2)
@@ -138,14 +138,16 @@ def _journey(client: LoopbackClient, api) -> None:  # type: ignore[no-untyped-de
     call = TwilioCall(client, BRACKETS).say("español").say("síntomas")
     assert call.press("3").heard()[0] == CONTENT["es"].prompts["voice_wrong_key"]
     _call_ends(client, call)
-    # Spanish by key, a menu, an answer, text me this (refused by Twilio, then sent), slower,
-    # back to the main menu.
+    # Spanish by key, a menu, an answer, text me this (refused by Twilio after the response,
+    # then sent), slower, back to the main menu.
     call = TwilioCall(client, MEXICO).press("2").press("3").press("1")
     api.fail_with = 400
-    assert call.press("3").heard()[0] == CONTENT["es"].prompts["voice_text_failed"]
+    tried = api.attempts
+    assert call.press("3").heard()[0] == CONTENT["es"].prompts["voice_text_sending"]
+    assert api.wait_for_attempts(tried + 1)
     api.fail_with = 0
     call.press("3")
-    assert call.heard()[0] == CONTENT["es"].prompts["voice_text_sent"]
+    assert call.heard()[0] == CONTENT["es"].prompts["voice_text_sending"]
     call.press("2").press("#")
     _call_ends(client, call)
     # A caller who says nothing, then asks for a person.
@@ -173,7 +175,7 @@ def _journey(client: LoopbackClient, api) -> None:  # type: ignore[no-untyped-de
         _text(client, FLOOD, "MENU")
     # Text me this again, from a number that opted in again and chose Spanish by text.
     call = TwilioCall(client, E164, sid=3).press("1").press("3")
-    assert call.heard()[0] == CONTENT["es"].prompts["voice_text_sent"]
+    assert call.heard()[0] == CONTENT["es"].prompts["voice_text_sending"]
 
 
 class TwilioCall(Call):

@@ -92,7 +92,7 @@ def test_spanish_and_text_me_this(page) -> None:  # type: ignore[no-untyped-def]
     page.keyboard.press("2")
     heard(page, spanish.topic("symptoms").parts[0])
     page.keyboard.press("3")
-    heard(page, spanish.prompts["voice_text_sent"])
+    heard(page, spanish.prompts["voice_text_sending"])
     page.locator("#messages li", has_text=spanish.topic("symptoms").summary).wait_for(timeout=10000)
 
 

@@ -14,9 +14,10 @@ from flask.testing import FlaskClient
 from ivr import create_app
 from ivr.content import LANGUAGES, load_content
 from ivr.sms.replies import summary_reply
-from ivr.voice.menus import MENUS
+from ivr.voice.menus import MENUS, ToMenu, ToTopic
+from ivr.voice.protocol import MenuId
 
-from .conftest import CALLER, TOKEN, signed_post
+from .conftest import CALLER, PUBLIC_URL, TOKEN, signature, signed_post
 from .twilio_fakes import ACCOUNT_SID, Call, messages_api
 
 CONTENT = load_content()
@@ -29,13 +30,12 @@ def prompt(code: str, prompt_id: str) -> str:
 
 def path_to(topic_id: str) -> str:
     """The keys that lead from the main menu to a topic."""
-    for number, choice in enumerate(MENUS["main"].choices, 1):
-        if choice == f"topic:{topic_id}":
+    wanted = ToTopic(topic_id)
+    for number, choice in enumerate(MENUS[MenuId.MAIN].choices, 1):
+        if choice == wanted:
             return str(number)
-        if choice.startswith("menu:"):
-            inner = MENUS[choice.split(":")[1]].choices
-            if f"topic:{topic_id}" in inner:
-                return f"{number}{inner.index(f'topic:{topic_id}') + 1}"
+        if isinstance(choice, ToMenu) and wanted in MENUS[choice.menu].choices:
+            return f"{number}{MENUS[choice.menu].choices.index(wanted) + 1}"
     raise AssertionError(topic_id)
 
 
@@ -358,7 +358,7 @@ def test_text_me_this(texting, code: str) -> None:  # type: ignore[no-untyped-de
     assert prompt(code, "voice_answer_keys") in call.heard()
     call.press("3")
     assert call.heard() == [
-        prompt(code, "voice_text_sent"),
+        prompt(code, "voice_text_sending"),
         CONTENT[code].topic("symptoms").parts[0],
     ]
     assert len(api.sent) == 1
@@ -377,7 +377,7 @@ def test_text_me_this_is_limited_per_call(texting) -> None:  # type: ignore[no-u
     app, api = texting
     call = press_each(call_in(app.test_client(), "en"), "2")
     for _ in range(3):
-        assert call.press("3").heard()[0] == prompt("en", "voice_text_sent")
+        assert call.press("3").heard()[0] == prompt("en", "voice_text_sending")
     assert call.press("3").heard()[0] == prompt("en", "voice_text_limit")
     assert len(api.sent) == 3
 
@@ -390,11 +390,42 @@ def test_text_me_this_respects_an_opt_out(texting) -> None:  # type: ignore[no-u
     assert api.sent == []
 
 
-def test_text_me_this_says_when_sending_failed(texting) -> None:  # type: ignore[no-untyped-def]
+def test_text_me_this_is_sent_after_the_response(texting) -> None:  # type: ignore[no-untyped-def]
+    app, api = texting
+    client = app.test_client()
+    call = press_each(call_in(client, "en", CALLER), "2")
+    form = {"CallSid": "CA" + "0" * 32, "From": CALLER, "Digits": "3"}
+    action = call.gather.get("action")
+    response = client.post(
+        action, data=form, headers={"X-Twilio-Signature": signature(PUBLIC_URL + action, form)}
+    )
+    assert prompt("en", "voice_text_sending") in response.get_data(as_text=True)
+    assert api.sent == []  # the caller has their answer before Twilio's API is asked
+    response.close()  # as a server does once the body is sent
+    assert len(api.sent) == 1
+
+
+def test_a_text_that_fails_after_the_response_is_logged_and_not_continued(
+    texting, caplog: pytest.LogCaptureFixture
+) -> None:  # type: ignore[no-untyped-def]
     app, api = texting
     api.fail_with = 400
-    call = press_each(call_in(app.test_client(), "en"), "1").press("3")
-    assert call.heard()[0] == prompt("en", "voice_text_failed")
+    call = press_each(call_in(app.test_client(), "en", CALLER), "1").press("3")
+    assert call.heard()[0] == prompt("en", "voice_text_sending")
+    assert "could not be sent" in caplog.text
+    assert CALLER not in caplog.text
+    more = signed_post(app.test_client(), "/sms", {"From": CALLER, "Body": "MORE"})
+    assert prompt("en", "sms_more_nothing") in more.get_data(as_text=True)
+
+
+def test_text_me_this_says_so_when_the_opt_out_list_cannot_be_read(texting) -> None:  # type: ignore[no-untyped-def]
+    app, api = texting
+    call = press_each(call_in(app.test_client(), "en", CALLER), "1")
+    app.extensions["ivr"].store.engine.dispose()
+    with app.extensions["ivr"].store.engine.begin() as connection:
+        connection.execute(sa.text("DROP TABLE sms_opt_outs"))
+    assert call.press("3").heard()[0] == prompt("en", "voice_text_failed")
+    assert api.sent == []
 
 
 def test_text_me_this_after_the_answer(texting) -> None:  # type: ignore[no-untyped-def]
@@ -402,7 +433,7 @@ def test_text_me_this_after_the_answer(texting) -> None:  # type: ignore[no-unty
     call = press_each(call_in(app.test_client(), "en"), "52").silence()
     assert call.heard() == [prompt("en", "voice_answer_end")]
     assert call.press("3").heard() == [
-        prompt("en", "voice_text_sent"),
+        prompt("en", "voice_text_sending"),
         prompt("en", "voice_answer_end"),
     ]
 
@@ -419,7 +450,7 @@ def test_text_me_this_is_counted_and_shares_the_texting_limit(texting, config) -
         }
     )
     first = press_each(call_in(limited.test_client(), "en", CALLER), "1").press("3")
-    assert first.heard()[0] == prompt("en", "voice_text_sent")
+    assert first.heard()[0] == prompt("en", "voice_text_sending")
     second = press_each(call_in(limited.test_client(), "en", CALLER), "1").press("3")
     assert second.heard()[0] == prompt("en", "voice_text_limit")  # a new call, the same number
     assert len(api.sent) == 1

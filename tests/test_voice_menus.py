@@ -7,7 +7,8 @@ import re
 import pytest
 
 from ivr.content import LANGUAGES, load_content
-from ivr.voice.menus import CANCERS_PER_PAGE, MENUS, menu_of
+from ivr.voice.menus import CANCERS_PER_PAGE, MENUS, ToMenu, ToTopic, menu_of
+from ivr.voice.protocol import MenuId
 
 CONTENT = load_content()
 PRESS = {"en": r"press {}\b", "es": r"oprima {}\b"}
@@ -19,22 +20,27 @@ def test_menus_are_short() -> None:
 
 def test_every_answer_is_within_two_choices_of_the_main_menu() -> None:
     reachable: dict[str, int] = {}
-    for choice in MENUS["main"].choices:
-        kind, target = choice.split(":")
-        if kind == "topic":
-            reachable[target] = 1
-        else:
-            for inner in MENUS[target].choices:
-                assert inner.startswith("topic:"), "menus are only two levels deep"
-                reachable[inner.split(":")[1]] = 2
+    for choice in MENUS[MenuId.MAIN].choices:
+        if isinstance(choice, ToTopic):
+            reachable[choice.topic_id] = 1
+            continue
+        for inner in MENUS[choice.menu].choices:
+            assert isinstance(inner, ToTopic), "menus are only two levels deep"
+            reachable[inner.topic_id] = 2
     assert sorted(reachable) == sorted(t.id for t in CONTENT["en"].topics)
 
 
 def test_every_topic_appears_once_and_knows_its_menu() -> None:
-    choices = [c for menu in MENUS.values() for c in menu.choices if c.startswith("topic:")]
+    choices = [c for menu in MENUS.values() for c in menu.choices if isinstance(c, ToTopic)]
     assert len(choices) == len(set(choices)) == 9
-    assert menu_of("symptoms") == "main"
-    assert menu_of("new-treatments") == "treatment"
+    assert menu_of("symptoms") is MenuId.MAIN
+    assert menu_of("new-treatments") is MenuId.TREATMENT
+
+
+def test_every_menu_a_url_can_name_exists() -> None:
+    assert set(MENUS) == set(MenuId)
+    targets = {c.menu for menu in MENUS.values() for c in menu.choices if isinstance(c, ToMenu)}
+    assert targets | {MenuId.MAIN} == set(MenuId)
 
 
 @pytest.mark.parametrize("code", LANGUAGES)

@@ -26,6 +26,13 @@ class MessagesApi:
     url: str
     sent: list[dict[str, str]] = field(default_factory=list)
     fail_with: int = 0  # an HTTP status to answer with instead of 201
+    attempts: int = 0  # requests answered, refused ones included
+    answered: threading.Condition = field(default_factory=threading.Condition)
+
+    def wait_for_attempts(self, count: int, timeout: float = 10.0) -> bool:
+        """Wait until count requests have been answered (the line texts after its response)."""
+        with self.answered:
+            return self.answered.wait_for(lambda: self.attempts >= count, timeout)
 
 
 @contextmanager
@@ -62,6 +69,9 @@ def messages_api(token: str) -> Iterator[MessagesApi]:
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
+            with state.answered:
+                state.attempts += 1
+                state.answered.notify_all()
 
         def log_message(self, *args: object) -> None:
             pass

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, send_from_directory
 
-from ivr.app import line
+from ivr.services import line
 
 bp = Blueprint("audio", __name__, url_prefix="/audio")
 ONE_YEAR = 365 * 24 * 60 * 60

@@ -26,6 +26,8 @@ SUMMARY_LIMITS = {"en": 230, "es": 150}
 TOPIC_COUNT = 9
 TEXTED_ONLY = "sms_"  # prompts with ids starting so are never spoken
 CANCER_COUNT = 12
+# The answer after which callers and texters can ask for a type of cancer's sites.
+SITES_TOPIC = "where-spread"
 
 
 class ContentError(ValueError):

@@ -7,15 +7,13 @@ simulator must never be on where strangers can reach it.
 
 from __future__ import annotations
 
-import itertools
-import threading
-from dataclasses import dataclass, field
-
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, abort, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from twilio.request_validator import RequestValidator
 
-from ivr.app import Line, line
+from ivr.security import WEBHOOK_PREFIXES
+from ivr.services import Line, line
+from ivr.simulator.outbox import Outbox
 from ivr.sms.segments import segments
 
 bp = Blueprint(
@@ -25,17 +23,7 @@ bp = Blueprint(
     template_folder="templates",
     static_folder="static",
 )
-SIGNABLE = ("/voice", "/sms")
 FAKE_ACCOUNT_SID = "AC" + "5" * 32  # what `ivr serve` uses so "text me this" reaches the outbox
-
-
-@dataclass
-class Outbox:
-    """Text messages the line sent through the simulator's stand-in for Twilio's API."""
-
-    messages: list[dict[str, str]] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
 
 LOOPBACK = ("127.", "::1")
@@ -47,11 +35,6 @@ def _local_only() -> None:
     remote = request.remote_addr or ""
     if not remote.startswith(LOOPBACK) or "X-Forwarded-For" in request.headers:
         abort(403)
-
-
-@bp.record_once
-def _make_outbox(setup) -> None:  # type: ignore[no-untyped-def]
-    setup.app.extensions["ivr.outbox"] = Outbox()
 
 
 def captions(app_line: Line) -> dict[str, str]:
@@ -79,7 +62,7 @@ def sign() -> ResponseReturnValue:
     body = request.get_json(silent=True) or {}
     path = str(body.get("path", ""))
     params = body.get("params") or {}
-    if not path.startswith(SIGNABLE) or not isinstance(params, dict):
+    if not path.startswith(WEBHOOK_PREFIXES) or not isinstance(params, dict):
         abort(400)
     url = services.settings.public_url + path
     validator = RequestValidator(services.settings.twilio_auth_token)
@@ -103,7 +86,7 @@ def count_segments() -> ResponseReturnValue:
 @bp.post("/twilio/2010-04-01/Accounts/<sid>/Messages.json")
 def messages_api(sid: str) -> ResponseReturnValue:
     """A stand-in for Twilio's Messages API: keeps the text (not the number) for the page."""
-    outbox: Outbox = _outbox()
+    outbox = _outbox()
     with outbox.lock:
         number = next(outbox.ids)
         message = {"id": str(number), "body": request.form.get("Body", "")}
@@ -122,4 +105,7 @@ def outbox() -> ResponseReturnValue:
 
 
 def _outbox() -> Outbox:
-    return current_app.extensions["ivr.outbox"]
+    outbox = line().outbox
+    if outbox is None:  # the blueprint is registered only with the simulator on
+        abort(404)
+    return outbox

@@ -5,35 +5,27 @@ from __future__ import annotations
 import functools
 import logging
 
-from flask import Blueprint, Response, current_app, request
-from flask.blueprints import BlueprintSetupState
+from flask import Blueprint, Response, request
 from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.exceptions import HTTPException
 
-from ivr.app import line
-from ivr.sms.service import SmsService, may_text
+from ivr.services import line
+from ivr.sms.service import may_text
 from ivr.twiml import is_refusal, twiml
 
 bp = Blueprint("sms", __name__, url_prefix="/sms")
 log = logging.getLogger(__name__)
-EXTENSION = "ivr.sms"
 # Replies are the content's fixed texts (menus, summaries, pages), so their TwiML is kept.
 TWIML_CACHE_SIZE = 2048
-
-
-@bp.record_once
-def _build_service(state: BlueprintSetupState) -> None:
-    """Build the vocabulary, replies and rate limiter once, when the app registers SMS."""
-    services = state.app.extensions["ivr"]
-    state.app.extensions[EXTENSION] = SmsService.build(services.content, services.settings)
 
 
 @bp.post("")
 def incoming() -> Response:
     """A text from someone: answer it, or send nothing (opted out, over the limit, STOP)."""
     form = request.form
-    reply = current_app.extensions[EXTENSION].handle(
-        line().store, form.get("From", ""), form.get("Body", ""), form.get("MessageSid", "")
+    services = line()
+    reply = services.sms.handle(
+        services.store, form.get("From", ""), form.get("Body", ""), form.get("MessageSid", "")
     )
     return twiml(_reply_twiml(reply))
 
@@ -51,10 +43,10 @@ def _reply_twiml(reply: str | None) -> str:
 def fallback() -> Response:
     """Twilio's fallback URL: record an opt-out the line may have missed, else apologise."""
     number = request.form.get("From", "")
-    service: SmsService = current_app.extensions[EXTENSION]
-    if number and service.is_opt_out(request.form.get("Body", "")):
+    services = line()
+    if number and services.sms.is_opt_out(request.form.get("Body", "")):
         try:
-            service.record_opt_out(line().store, number)
+            services.sms.record_opt_out(services.store, number)
         except Exception:
             pass  # record_opt_out has logged it, loudly, with the number's hash
         return twiml(MessagingResponse())
@@ -67,7 +59,7 @@ def _error(error: Exception) -> Response | HTTPException:
     if is_refusal(error):
         return error  # type: ignore[return-value]
     log.exception("sms webhook failed")
-    if current_app.extensions[EXTENSION].is_opt_out(request.form.get("Body", "")):
+    if line().sms.is_opt_out(request.form.get("Body", "")):
         return twiml(MessagingResponse())  # never answer a STOP with anything but silence
     return _apology(request.form.get("From", ""))
 

@@ -7,8 +7,9 @@ from collections.abc import Callable
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from ivr.twiml import VOICES, say_voice
-from ivr.voice.flow import Step, Utterance
-from ivr.voice.speech import Vocabulary
+from ivr.voice.codec import to_query
+from ivr.voice.protocol import Step, Then, Utterance
+from ivr.voice.speech import SpeechVocabulary
 
 # Seconds of quiet between two parts of an answer: time to press a key, short enough to flow.
 PART_PAUSE_SECONDS = 2
@@ -21,21 +22,21 @@ def render(
     step: Step,
     url: Callable[..., str],
     audio_url: AudioUrl,
-    vocab: Vocabulary,
+    vocab: SpeechVocabulary,
     gather_timeout: int,
     transfer_number: str,
 ) -> VoiceResponse:
     """The TwiML for a step; url(**query) builds the /voice URL carrying the next state."""
     response = VoiceResponse()
-    query = step.state.to_query()
-    if step.then in ("listen", "play"):
+    query = to_query(step.state)
+    if step.then in (Then.LISTEN, Then.PLAY):
         gather = response.gather(
             action=url(**query),
             method="POST",
             input="dtmf speech",
             num_digits=1,
             finish_on_key="",
-            timeout=PART_PAUSE_SECONDS if step.then == "play" else gather_timeout,
+            timeout=PART_PAUSE_SECONDS if step.then is Then.PLAY else gather_timeout,
             speech_timeout="auto",
             hints=vocab.hints,
             language=VOICES[step.state.lang or "en"][1],
@@ -43,7 +44,7 @@ def render(
         _speak_all(gather, step.say, audio_url)
         # Reached only when the Gather ends with nothing pressed or said.
         response.redirect(url(**query, timeout="1"), method="POST")
-    elif step.then == "dial":
+    elif step.then is Then.DIAL:
         _speak_all(response, step.say, audio_url)
         response.dial(
             transfer_number,

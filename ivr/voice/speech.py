@@ -2,33 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from ivr.content import Content, LanguageContent, fold
+from ivr.content import Content, ContentError, LanguageContent, fold
+from ivr.voice.protocol import CancerAsked, Command, TopicAsked
 
 # Twilio's limit on the number of hints, and on the length of one hint.
 MAX_HINTS = 500
 MAX_HINT_LENGTH = 100
 
 
-@dataclass(frozen=True)
-class Heard:
-    """What a phrase in speech stands for: ("command", id), ("topic", id) or ("cancer", id)."""
-
-    kind: str
-    id: str
+# What a phrase in speech can stand for (a numbered choice is made with keys only).
+Said = Command | TopicAsked | CancerAsked
 
 
 @dataclass(frozen=True)
-class Vocabulary:
+class SpeechVocabulary:
     """Every phrase a caller may say in one language, longest first, and the Gather hints."""
 
-    phrases: tuple[tuple[str, Heard], ...]
+    phrases: tuple[tuple[str, Said], ...]
     hints: str
 
-    def match(self, speech: str) -> Heard | None:
+    def match(self, speech: str) -> Said | None:
         """The meaning of the longest known phrase found, as whole words, in speech."""
         spoken = f" {fold(speech)} "
         for phrase, heard in self.phrases:
@@ -37,20 +34,20 @@ class Vocabulary:
         return None
 
 
-def vocabulary(language: LanguageContent, other: LanguageContent) -> Vocabulary:
+def vocabulary(language: LanguageContent, other: LanguageContent) -> SpeechVocabulary:
     """The phrases of one language (plus the other's words for switching language)."""
-    entries: list[tuple[str, Heard]] = []
-    for command, words in language.speech.items():
-        entries += [(word, Heard("command", command)) for word in words]
-    for switch in ("english", "spanish"):
-        entries += [(word, Heard("command", switch)) for word in other.speech.get(switch, ())]
+    entries: list[tuple[str, Said]] = []
+    for command, words in _commands(language).items():
+        entries += [(word, command) for word in words]
+    for switch in (Command.ENGLISH, Command.SPANISH):
+        entries += [(word, switch) for word in _commands(other).get(switch, ())]
     for topic in language.topics:
-        entries += [
-            (word, Heard("topic", topic.id)) for word in topic.speech_hints + topic.keywords
-        ]
+        asked = TopicAsked(topic.id)
+        entries += [(word, asked) for word in topic.speech_hints + topic.keywords]
     for cancer in language.cancers:
-        entries += [(word, Heard("cancer", cancer.id)) for word in cancer.synonyms + (cancer.name,)]
-    seen: dict[str, Heard] = {}
+        named = CancerAsked(cancer.id)
+        entries += [(word, named) for word in cancer.synonyms + (cancer.name,)]
+    seen: dict[str, Said] = {}
     for word, heard in entries:
         # The first meaning given to a phrase wins: commands, then topics, then cancers.
         seen.setdefault(fold(word), heard)
@@ -59,28 +56,33 @@ def vocabulary(language: LanguageContent, other: LanguageContent) -> Vocabulary:
     phrases = tuple(
         sorted(
             seen.items(),
-            key=lambda item: (-len(item[0].split()), item[1].kind == "command", -len(item[0])),
+            key=lambda item: (
+                -len(item[0].split()),
+                isinstance(item[1], Command),
+                -len(item[0]),
+            ),
         )
     )
     hints = _hints(word for word, _ in entries)
-    return Vocabulary(phrases, hints)
+    return SpeechVocabulary(phrases, hints)
 
 
-def vocabularies(content: Content) -> Mapping[str, Vocabulary]:
+def vocabularies(content: Content) -> Mapping[str, SpeechVocabulary]:
     """A vocabulary for each language, plus "" for the bilingual welcome."""
     english, spanish = content["en"], content["es"]
-    welcome = Vocabulary(
+    languages = (_commands(english), _commands(spanish))
+    welcome = SpeechVocabulary(
         phrases=tuple(
-            (fold(word), Heard("command", command))
-            for language in (english, spanish)
-            for command in ("english", "spanish", "person")
-            for word in language.speech[command]
+            (fold(word), command)
+            for commands in languages
+            for command in (Command.ENGLISH, Command.SPANISH, Command.PERSON)
+            for word in commands[command]
         ),
         hints=_hints(
             word
-            for language in (english, spanish)
-            for command in ("english", "spanish")
-            for word in language.speech[command]
+            for commands in languages
+            for command in (Command.ENGLISH, Command.SPANISH)
+            for word in commands[command]
         ),
     )
     return MappingProxyType(
@@ -88,9 +90,17 @@ def vocabularies(content: Content) -> Mapping[str, Vocabulary]:
     )
 
 
-def _hints(words: object) -> str:
+def _commands(language: LanguageContent) -> dict[Command, tuple[str, ...]]:
+    """The content's speech words by command; an id that names no command is a content error."""
+    try:
+        return {Command(command): words for command, words in language.speech.items()}
+    except ValueError as error:
+        raise ContentError([f"{language.code}.yaml: speech: {error}"]) from None
+
+
+def _hints(words: Iterable[str]) -> str:
     unique: list[str] = []
-    for word in words:  # type: ignore[attr-defined]
+    for word in words:
         hint = str(word).strip("¿?¡!").replace(",", "")[:MAX_HINT_LENGTH]
         if hint not in unique:
             unique.append(hint)
