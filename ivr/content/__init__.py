@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from ivr.sms.segments import is_gsm7
+from ivr.segments import is_gsm7
 
 CONTENT_DIR = Path(__file__).resolve().parent
 FACT_SHEET = CONTENT_DIR / "source" / "metastatic-cancer-fact-sheet.txt"

@@ -16,7 +16,7 @@ from flask.typing import ResponseReturnValue
 from twilio.request_validator import RequestValidator
 
 from ivr.app import Line, line
-from ivr.sms.segments import segments
+from ivr.segments import segments
 
 bp = Blueprint(
     "simulator",

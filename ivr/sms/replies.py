@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from ivr.content import Cancer, Content, LanguageContent, Topic
+from ivr.segments import Segments, segments
 from ivr.sms.keywords import SITES_TOPIC, Vocabulary
-from ivr.sms.segments import Segments, segments
 
 # The most segments a reply may take: English stays in GSM-7 (153 characters a part); Spanish
 # accents make a message UCS-2 (67 a part), so it gets one more.
