@@ -14,6 +14,7 @@ from limits import parse_many
 PREFIX = "IVR_"
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent
+AUDIO_DIR = REPO_ROOT / "audio"
 # NCI's Cancer Information Service, 1-800-4-CANCER.
 CIS_NUMBER = "+18004226237"
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -40,7 +41,7 @@ class Settings:
     database_url: str = ""
     hash_secret: str = ""
     instance_dir: Path = REPO_ROOT / "instance"
-    audio_dir: Path = REPO_ROOT / "audio"
+    audio_dir: Path = AUDIO_DIR
     content_dir: Path = PACKAGE_DIR / "content"
     audio_base_url: str = ""
     transfer_number: str = CIS_NUMBER
