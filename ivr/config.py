@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 from limits import parse_many
 
+from ivr.audio.engine_names import ENGINES
+
 PREFIX = "IVR_"
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent
@@ -51,7 +53,7 @@ class Settings:
     gather_timeout: int = 8
     simulator: bool = False  # the local phone and SMS simulator at /simulator
     # Recordings made by these engines are played; others give way to Twilio's own voice.
-    audio_engines: tuple[str, ...] = ("gtts", "piper", "espeak")
+    audio_engines: tuple[str, ...] = ENGINES
     sms_rate_limit: str = DEFAULT_SMS_RATE_LIMIT
     ratelimit_storage_url: str = "memory://"
 
@@ -106,10 +108,10 @@ def _parse(raw: dict[str, Any]) -> dict[str, Any]:
         engines = out["audio_engines"]
         if isinstance(engines, str):
             engines = tuple(e.strip().lower() for e in engines.split(",") if e.strip())
-        if not engines or not set(engines) <= {"gtts", "piper", "espeak"}:
+        if not engines or not set(engines) <= set(ENGINES):
             raise SettingsError(
-                f"{_var('audio_engines')} must list some of gtts, piper and espeak, "
-                f"not {out['audio_engines']!r}."
+                f"{_var('audio_engines')} must list some of {', '.join(ENGINES[:-1])} and "
+                f"{ENGINES[-1]}, not {out['audio_engines']!r}."
             )
         out["audio_engines"] = tuple(engines)
     for name in ("trust_proxy", "simulator"):
