@@ -11,9 +11,12 @@ from urllib.parse import urlsplit
 
 from limits import parse_many
 
+from ivr.audio.engine_names import ENGINES
+
 PREFIX = "IVR_"
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent
+AUDIO_DIR = REPO_ROOT / "audio"
 # NCI's Cancer Information Service, 1-800-4-CANCER.
 CIS_NUMBER = "+18004226237"
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -40,7 +43,7 @@ class Settings:
     database_url: str = ""
     hash_secret: str = ""
     instance_dir: Path = REPO_ROOT / "instance"
-    audio_dir: Path = REPO_ROOT / "audio"
+    audio_dir: Path = AUDIO_DIR
     content_dir: Path = PACKAGE_DIR / "content"
     audio_base_url: str = ""
     transfer_number: str = CIS_NUMBER
@@ -50,7 +53,7 @@ class Settings:
     gather_timeout: int = 8
     simulator: bool = False  # the local phone and SMS simulator at /simulator
     # Recordings made by these engines are played; others give way to Twilio's own voice.
-    audio_engines: tuple[str, ...] = ("gtts", "piper", "espeak")
+    audio_engines: tuple[str, ...] = ENGINES
     sms_rate_limit: str = DEFAULT_SMS_RATE_LIMIT
     ratelimit_storage_url: str = "memory://"
 
@@ -105,10 +108,10 @@ def _parse(raw: dict[str, Any]) -> dict[str, Any]:
         engines = out["audio_engines"]
         if isinstance(engines, str):
             engines = tuple(e.strip().lower() for e in engines.split(",") if e.strip())
-        if not engines or not set(engines) <= {"gtts", "piper", "espeak"}:
+        if not engines or not set(engines) <= set(ENGINES):
             raise SettingsError(
-                f"{_var('audio_engines')} must list some of gtts, piper and espeak, "
-                f"not {out['audio_engines']!r}."
+                f"{_var('audio_engines')} must list some of {', '.join(ENGINES[:-1])} and "
+                f"{ENGINES[-1]}, not {out['audio_engines']!r}."
             )
         out["audio_engines"] = tuple(engines)
     for name in ("trust_proxy", "simulator"):

@@ -9,7 +9,8 @@ import yaml
 from click.testing import CliRunner
 
 from ivr.audio.catalogue import wanted_recordings
-from ivr.cli import LOCAL_TOKEN_FILE, check, local_settings, main
+from ivr.check import check
+from ivr.cli import LOCAL_TOKEN_FILE, local_settings, main
 from ivr.content import CONTENT_DIR, load_content
 
 

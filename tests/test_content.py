@@ -21,7 +21,7 @@ from ivr.content import (
     fold,
     load_content,
 )
-from ivr.sms.segments import is_gsm7
+from ivr.segments import is_gsm7
 
 # How the fact sheet's table names each site, by the content's site id.
 TABLE_SITE_WORDS = {

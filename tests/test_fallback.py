@@ -9,7 +9,7 @@ from xml.etree import ElementTree
 from flask.testing import FlaskClient
 
 from ivr.content import load_content
-from ivr.sms.segments import segments
+from ivr.segments import segments
 
 from .conftest import CALLER, signed_post
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ivr.sms.segments import is_gsm7, segments
+from ivr.segments import is_gsm7, segments
 
 
 @pytest.mark.parametrize(

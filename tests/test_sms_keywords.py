@@ -16,12 +16,12 @@ from ivr.sms.keywords import (
     OPT_OUT_WORDS,
     TWILIO_OPT_OUT,
     Intent,
-    Vocabulary,
+    TextVocabulary,
     match_keyword,
 )
 
 CONTENT = load_content()
-VOCABULARY = Vocabulary.from_content(CONTENT)
+VOCABULARY = TextVocabulary.from_content(CONTENT)
 COMMAND_INTENTS = {
     "more": Intent.MORE,
     "menu": Intent.MENU,
@@ -290,14 +290,14 @@ def test_a_speech_hint_two_topics_share_picks_neither() -> None:
     shared = "tell me everything"
     content = _with_topic(CONTENT, "en", 0, speech_hints=(shared,))
     content = _with_topic(content, "en", 4, speech_hints=(shared,))
-    vocabulary = Vocabulary.from_content(content)
+    vocabulary = TextVocabulary.from_content(content)
     assert fold(shared) not in vocabulary.phrases
     assert match_keyword(shared, vocabulary).intent is Intent.UNKNOWN
 
 
 def test_a_hint_never_overrides_a_keyword() -> None:
     content = _with_topic(CONTENT, "en", 0, speech_hints=("symptoms",))
-    assert match_keyword("symptoms", Vocabulary.from_content(content)).topic == "symptoms"
+    assert match_keyword("symptoms", TextVocabulary.from_content(content)).topic == "symptoms"
 
 
 def test_the_commands_the_line_needs_must_all_be_in_the_content() -> None:
@@ -307,4 +307,4 @@ def test_the_commands_the_line_needs_must_all_be_in_the_content() -> None:
         "en": replace(language, commands=MappingProxyType(commands))
     }
     with pytest.raises(ContentError, match="commands"):
-        Vocabulary.from_content(Content(MappingProxyType(languages)))
+        TextVocabulary.from_content(Content(MappingProxyType(languages)))

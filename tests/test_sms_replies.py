@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 
 from ivr.content import LANGUAGES, load_content
+from ivr.segments import segments
 from ivr.sms.keywords import SITES_TOPIC
 from ivr.sms.replies import (
     SEGMENT_BUDGET,
@@ -18,7 +19,6 @@ from ivr.sms.replies import (
     summary_reply,
     within_budget,
 )
-from ivr.sms.segments import segments
 
 CONTENT = load_content()
 REPLIES = build_replies(CONTENT)

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from ivr.content import load_content
-from ivr.sms.keywords import Vocabulary
+from ivr.sms.keywords import TextVocabulary
 from ivr.sms.ratelimit import RateLimit
 from ivr.sms.replies import build_replies, summary_reply
 from ivr.sms.service import SmsService, may_text, remember_sent
@@ -21,7 +21,7 @@ REPLIES = build_replies(CONTENT)
 @pytest.fixture
 def service() -> SmsService:
     return SmsService(
-        Vocabulary.from_content(CONTENT), REPLIES, RateLimit("50/minute", "memory://")
+        TextVocabulary.from_content(CONTENT), REPLIES, RateLimit("50/minute", "memory://")
     )
 
 

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from types import MappingProxyType
 
+from ivr.audio.engine_names import ENGINES
 from ivr.content import LANGUAGES, Content
 
 MANIFEST = "manifest.json"
@@ -190,7 +191,7 @@ def load_catalogue(
     directory: Path,
     content: Content,
     base_url: str,
-    engines: Iterable[str] = ("gtts", "piper", "espeak"),
+    engines: Iterable[str] = ENGINES,
 ) -> Catalogue:
     """Read the manifest once; a recording plays only if its text is current and its file exists."""
     wanted = wanted_recordings(content)

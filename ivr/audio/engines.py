@@ -24,10 +24,12 @@ from gtts import gTTS
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-ENGINE_NAMES = ("auto", "gtts", "piper", "espeak")
+from ivr.audio.engine_names import ENGINES
+
+ENGINE_NAMES = ("auto", *ENGINES)
 # Whose sound is preferred. An automatic build replaces a recording only with one from an engine
 # ranked at least as high, so an offline build never undoes what Google made.
-RANKS = {"espeak": 1, "piper": 2, "gtts": 3}
+RANKS = {name: len(ENGINES) - place for place, name in enumerate(ENGINES)}
 
 # gTTS's language and Google host per line language: a Latin American voice for Spanish.
 GTTS_VOICES = {"en": ("en", "com"), "es": ("es", "com.mx")}

@@ -12,9 +12,9 @@ from flask.typing import ResponseReturnValue
 from twilio.request_validator import RequestValidator
 
 from ivr.security import WEBHOOK_PREFIXES
+from ivr.segments import segments
 from ivr.services import Line, line
 from ivr.simulator.outbox import Outbox
-from ivr.sms.segments import segments
 
 bp = Blueprint(
     "simulator",

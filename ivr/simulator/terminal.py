@@ -15,7 +15,7 @@ import requests
 from flask import Flask
 from twilio.request_validator import RequestValidator
 
-from ivr.sms.segments import segments
+from ivr.segments import segments
 
 CALLER = "+15555550100"
 LINE = "+15555550199"

@@ -1,1 +1,1 @@
-"""The SMS keyword service: matching, replies and segment counting."""
+"""The SMS keyword service: matching, replies and the conversation."""

@@ -1,6 +1,6 @@
 """What a text message asks for: a topic, a cancer type, a command, an opt-out or opt-in.
 
-Pure: a Vocabulary is built once from the content; match_keyword then reads one message in
+Pure: a TextVocabulary is built once from the content; match_keyword then reads one message in
 microseconds, ignoring case, accents, punctuation and small typos, in either language.
 """
 
@@ -142,7 +142,7 @@ LANGUAGE_COMMANDS = {"english": "en", "spanish": "es"}
 SITES_TOPIC = "where-spread"
 
 
-class Vocabulary:
+class TextVocabulary:
     """Every word and phrase a texter may send, folded, with what it picks."""
 
     def __init__(self, phrases: dict[str, Target], topic_numbers: dict[int, str]) -> None:
@@ -158,7 +158,7 @@ class Vocabulary:
         ]
 
     @classmethod
-    def from_content(cls, content: Content) -> Vocabulary:
+    def from_content(cls, content: Content) -> TextVocabulary:
         """Keywords, cancer synonyms and commands of every language, then speech hints."""
         expected = set(COMMAND_INTENTS) | set(LANGUAGE_COMMANDS)
         if set(content["en"].commands) != expected:
@@ -257,7 +257,7 @@ def _targets(
     return targets
 
 
-def match_keyword(text: str, vocabulary: Vocabulary) -> Match:
+def match_keyword(text: str, vocabulary: TextVocabulary) -> Match:
     """Read a message: opt-out and opt-in first, then a number, then words and phrases."""
     text = text[:MAX_CHARACTERS]
     words = fold(text).split()[:MAX_WORDS]

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from ivr.content import Cancer, Content, LanguageContent, Topic
-from ivr.sms.keywords import SITES_TOPIC, Vocabulary
-from ivr.sms.segments import Segments, segments
+from ivr.segments import Segments, segments
+from ivr.sms.keywords import SITES_TOPIC, TextVocabulary
 
 # The most segments a reply may take: English stays in GSM-7 (153 characters a part); Spanish
 # accents make a message UCS-2 (67 a part), so it gets one more.
@@ -186,7 +186,7 @@ class ReplySize:
 
 def reply_sizes(content: Content) -> list[ReplySize]:
     """Every fixed reply and summary in every language, with its size: for `ivr check`."""
-    vocabulary = Vocabulary.from_content(content)
+    vocabulary = TextVocabulary.from_content(content)
     longest_hint = max(vocabulary.hint_words(), key=len)
     sizes = []
     for code, replies in build_replies(content).items():

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from ivr.config import Settings
 from ivr.content import Content, Topic
 from ivr.sms.conversation import next_reply
-from ivr.sms.keywords import Intent, Vocabulary, match_keyword
+from ivr.sms.keywords import Intent, TextVocabulary, match_keyword
 from ivr.sms.ratelimit import RateLimit
 from ivr.sms.replies import Replies, build_replies
 from ivr.store import Conversation, Store, UsageEvent
@@ -41,7 +41,7 @@ def remember_sent(store: Store, number: str, topic: Topic, text: str) -> None:
 class SmsService:
     """What the SMS webhook needs, built once at start-up: words, replies and the limiter."""
 
-    vocabulary: Vocabulary
+    vocabulary: TextVocabulary
     replies: Mapping[str, Replies]
     limit: RateLimit
 
@@ -49,7 +49,7 @@ class SmsService:
     def build(cls, content: Content, settings: Settings) -> SmsService:
         """Build the vocabulary, every fixed reply and the rate limiter."""
         return cls(
-            vocabulary=Vocabulary.from_content(content),
+            vocabulary=TextVocabulary.from_content(content),
             replies=build_replies(content),
             limit=RateLimit(settings.sms_rate_limit, settings.ratelimit_storage_url),
         )

@@ -1,0 +1,142 @@
+"""The content model: the line's words as frozen dataclasses, and `fold`, the form words match in.
+
+Pure: no file is read here; `loader` builds these from the YAML files.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+LANGUAGES = ("en", "es")
+# The answer after which callers and texters can ask for a type of cancer's sites.
+SITES_TOPIC = "where-spread"
+TEXTED_ONLY = "sms_"  # prompts with ids starting so are never spoken
+
+
+class ContentError(ValueError):
+    """One or more problems in the content files, each naming file, id and problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One of the fact sheet's nine questions and its answer."""
+
+    id: str
+    number: int
+    title: str
+    label: str
+    summary: str
+    keywords: tuple[str, ...]
+    speech_hints: tuple[str, ...]
+    parts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Cancer:
+    """A row of the sites table: a cancer type and its three most common sites of spread."""
+
+    id: str
+    number: int
+    name: str
+    synonyms: tuple[str, ...]
+    sites: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Spoken:
+    """A fixed text the phone line speaks, with the id its recordings are filed under."""
+
+    id: str
+    text: str
+    slow: bool  # whether a slower recording is made too (answers, not menus)
+
+
+@dataclass(frozen=True)
+class LanguageContent:
+    """Everything the line says or texts in one language."""
+
+    code: str
+    name: str
+    credit: str
+    numbers: Mapping[str, str]
+    key_points: tuple[str, ...]
+    topics: tuple[Topic, ...]
+    site_names: Mapping[str, str]
+    cancers: tuple[Cancer, ...]
+    prompts: Mapping[str, str]
+    speech: Mapping[str, tuple[str, ...]]  # command id -> words a caller may say for it
+    # Texted words that are not topics or cancer types: command id -> words (MORE, MENU, ...).
+    commands: Mapping[str, tuple[str, ...]]
+
+    def topic(self, topic_id: str) -> Topic:
+        """The topic with this id."""
+        return next(t for t in self.topics if t.id == topic_id)
+
+    def cancer(self, cancer_id: str) -> Cancer:
+        """The cancer type with this id."""
+        return next(c for c in self.cancers if c.id == cancer_id)
+
+    def prompt(self, prompt_id: str, **values: str) -> str:
+        """The prompt with this id, its placeholders filled from values."""
+        return self.prompts[prompt_id].format(**values)
+
+    def sites_of(self, cancer: Cancer) -> tuple[str, ...]:
+        """The spoken names of a cancer type's three sites, most common first."""
+        return tuple(self.site_names[site] for site in cancer.sites)
+
+    def sites_sentence(self, cancer: Cancer) -> str:
+        """One sentence naming a cancer type's three most common sites of metastasis."""
+        first, second, third = self.sites_of(cancer)
+        return self.prompt(
+            "cancer_sites", cancer=cancer.name, first=first, second=second, third=third
+        )
+
+    def spoken(self) -> tuple[Spoken, ...]:
+        """Every fixed text the phone line speaks, each with a stable id for its recording."""
+        items = [Spoken("credit", self.credit, slow=False)]
+        items += [
+            Spoken(f"prompt.{prompt_id}", text, slow=False)
+            for prompt_id, text in self.prompts.items()
+            if not prompt_id.startswith(TEXTED_ONLY) and not placeholders(text)
+        ]
+        for topic in self.topics:
+            items.append(Spoken(f"topic.{topic.id}.title", topic.title, slow=False))
+            items += [
+                Spoken(f"topic.{topic.id}.{n}", part, slow=True)
+                for n, part in enumerate(topic.parts, 1)
+            ]
+        items += [
+            Spoken(f"sites.{cancer.id}", self.sites_sentence(cancer), slow=True)
+            for cancer in self.cancers
+        ]
+        return tuple(items)
+
+
+@dataclass(frozen=True)
+class Content:
+    """The content in every language the line speaks."""
+
+    languages: Mapping[str, LanguageContent]
+
+    def __getitem__(self, code: str) -> LanguageContent:
+        return self.languages[code]
+
+
+def fold(text: str) -> str:
+    """Lowercase, without accents or punctuation, spaces collapsed: the form words match in."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(re.sub(r"[^\w]+", " ", plain.lower()).split())
+
+
+def placeholders(text: str) -> set[str]:
+    """The names of the {placeholders} in a text."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
