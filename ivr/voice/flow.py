@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 
-from ivr.content import SITES_TOPIC, Content, LanguageContent
+from ivr.content import SITES_TOPIC, Cancer, Content, LanguageContent
 from ivr.voice.menus import (
     KEY_ANOTHER_CANCER,
     KEY_MORE_CANCERS,
@@ -55,8 +55,8 @@ from ivr.voice.protocol import (
 from ivr.voice.speech import SpeechVocabulary
 
 MAX_TEXTS_PER_CALL = 3
-SILENCES_BEFORE_GOODBYE = 3
-# Each silence in a row at a menu: the warning said before the menu again (then goodbye).
+# The silence ladder: the warning said before the menu again after each silence in a row;
+# one silence more than there are warnings says goodbye and hangs up.
 SILENCE_WARNINGS = ("voice_still_there", "voice_ending_soon")
 # What the caller hears when they ask for a text, by whether it may go.
 TEXTING_PROMPTS = MappingProxyType(
@@ -329,12 +329,10 @@ def _sites(state: CallState, turn: _Turn, before: tuple[Utterance, ...] = ()) ->
     """A type of cancer's three sites, or with no type the whole table, then what next."""
     lang = turn.lang
     state = replace(state, at=Place.SITES, topic=SITES_TOPIC)
+    cancers: tuple[Cancer, ...] = lang.cancers
+    intro: tuple[Utterance, ...] = (_prompt(lang, "voice_table_intro"),)
     if state.cancer:
-        cancers = (lang.cancer(state.cancer),)
-        intro: tuple[Utterance, ...] = ()
-    else:
-        cancers = lang.cancers
-        intro = (_prompt(lang, "voice_table_intro"),)
+        cancers, intro = (lang.cancer(state.cancer),), ()
     rows = tuple(
         Utterance(f"sites.{c.id}", lang.sites_sentence(c), lang.code, slow=state.slow)
         for c in cancers
@@ -395,10 +393,10 @@ def _welcome(state: CallState, heard: CallInput, content: Content, vocab: Speech
         )
     if heard.timeout:
         quiet = state.quiet + 1
-        if quiet >= SILENCES_BEFORE_GOODBYE:
+        warning = _silence_warning(quiet)
+        if warning is None:
             return Step(said_in_both("voice_goodbye_silence"), state, Then.HANGUP)
-        warning = said_in_both(SILENCE_WARNINGS[quiet - 1])
-        return Step(warning + choices, replace(state, quiet=quiet))
+        return Step(said_in_both(warning) + choices, replace(state, quiet=quiet))
     if heard.digits or heard.speech:
         sorry = tuple(_sorry_prompt(lang, heard) for lang in both)
         return Step(sorry + choices, replace(state, quiet=0))
@@ -427,11 +425,16 @@ def _greet(code: str, content: Content, heard: CallInput, returning: bool) -> St
 def _silence(state: CallState, turn: _Turn) -> Step:
     """Prompt again, then warn that the call will end, then say goodbye and hang up."""
     quiet = state.quiet + 1
-    if quiet >= SILENCES_BEFORE_GOODBYE:
+    warning = _silence_warning(quiet)
+    if warning is None:
         return Step((_prompt(turn.lang, "voice_goodbye_silence"),), state, Then.HANGUP)
-    warning = _prompt(turn.lang, SILENCE_WARNINGS[quiet - 1])
-    step = _present(replace(state, quiet=quiet), turn, before=(warning,))
+    step = _present(replace(state, quiet=quiet), turn, before=(_prompt(turn.lang, warning),))
     return replace(step, effects=())
+
+
+def _silence_warning(quiet: int) -> str | None:
+    """The prompt to warn with after this many silences in a row; None: time to hang up."""
+    return SILENCE_WARNINGS[quiet - 1] if quiet <= len(SILENCE_WARNINGS) else None
 
 
 def _after_dial(state: CallState, turn: _Turn) -> Step:
