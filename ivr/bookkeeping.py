@@ -16,7 +16,8 @@ import queue
 import threading
 import weakref
 
-from ivr.store import LanguageChoice, Store, UsageEvent
+from ivr.events import LanguageChoice, UsageEvent
+from ivr.store import Store
 
 log = logging.getLogger(__name__)
 # At most this many queued writes go into one transaction.

@@ -12,7 +12,7 @@ import logging
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,8 +24,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from tenacity import retry, retry_if_exception, stop_after_delay, wait_fixed
 
+from ivr.events import LanguageChoice, UsageEvent
 from ivr.journal import OptOutJournal
 from ivr.security import NumberHasher
+from ivr.sms.conversation import Conversation
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -80,44 +82,12 @@ def _now() -> datetime:
 
 
 @dataclass(frozen=True)
-class Conversation:
-    """Where an SMS conversation stands: the topic being paged and the next part to send."""
-
-    topic_id: str | None
-    next_part: int
-    last_message_sid: str | None
-    last_reply: str | None
-
-
-@dataclass(frozen=True)
 class SmsState:
     """What the line knows about a texter: opt-out, language, and the conversation."""
 
     opted_out: bool
     language: str | None
     conversation: Conversation | None
-
-
-@dataclass(frozen=True)
-class UsageEvent:
-    """One anonymous usage event: what was asked, on which channel, in which language."""
-
-    channel: str
-    kind: str
-    topic: str | None = None
-    language: str | None = None
-    detail: str | None = None
-    call_sid: str | None = None  # kept only as a keyed hash, to tell one call's events apart
-    occurred_at: datetime = field(default_factory=_now, compare=False)
-
-
-@dataclass(frozen=True)
-class LanguageChoice:
-    """A language a number chose, and when: a later choice is never undone by an earlier one."""
-
-    number: str
-    language: str
-    chosen_at: datetime = field(default_factory=_now)
 
 
 def create_engine(url: str) -> Engine:

@@ -14,8 +14,9 @@ import pytest
 
 from ivr import bookkeeping
 from ivr.bookkeeping import Bookkeeping
+from ivr.events import LanguageChoice, UsageEvent
 from ivr.security import NumberHasher
-from ivr.store import LanguageChoice, Store, UsageEvent, create_engine, upgrade_schema
+from ivr.store import Store, create_engine, upgrade_schema
 
 from .conftest import CALLER
 
@@ -143,7 +144,8 @@ EXIT_SCRIPT = """
 import sys
 from ivr.bookkeeping import Bookkeeping
 from ivr.security import NumberHasher
-from ivr.store import Store, UsageEvent, create_engine
+from ivr.events import UsageEvent
+from ivr.store import Store, create_engine
 
 books = Bookkeeping(Store(create_engine(sys.argv[1]), NumberHasher(b"s")))
 for _ in range(50):

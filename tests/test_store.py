@@ -12,17 +12,11 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from ivr.events import LanguageChoice, UsageEvent
 from ivr.journal import OptOutJournal
 from ivr.security import NumberHasher
-from ivr.store import (
-    Conversation,
-    LanguageChoice,
-    SmsState,
-    Store,
-    UsageEvent,
-    create_engine,
-    upgrade_schema,
-)
+from ivr.sms.conversation import Conversation
+from ivr.store import SmsState, Store, create_engine, upgrade_schema
 
 from .conftest import CALLER
 

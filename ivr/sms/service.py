@@ -12,11 +12,12 @@ from dataclasses import dataclass, replace
 
 from ivr.config import Settings
 from ivr.content import Content, Topic
-from ivr.sms.conversation import next_reply
+from ivr.events import UsageEvent
+from ivr.sms.conversation import Conversation, next_reply
 from ivr.sms.keywords import Intent, Vocabulary, match_keyword
 from ivr.sms.ratelimit import RateLimit
 from ivr.sms.replies import Replies, build_replies
-from ivr.store import Conversation, Store, UsageEvent
+from ivr.store import Store
 
 log = logging.getLogger(__name__)
 CHANNEL = "sms"

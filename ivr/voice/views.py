@@ -16,9 +16,9 @@ from werkzeug.exceptions import HTTPException
 
 from ivr.app import Line, after_response, line
 from ivr.content import LanguageContent
+from ivr.events import UsageEvent
 from ivr.sms.replies import summary_reply
 from ivr.sms.service import remember_sent
-from ivr.store import UsageEvent
 from ivr.twiml import is_refusal, say_voice, twiml
 from ivr.voice.flow import CallInput, CallState, Step, Utterance, next_step
 from ivr.voice.render import render
