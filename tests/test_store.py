@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import sqlite3
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from ivr.events import LanguageChoice, UsageEvent
 from ivr.journal import OptOutJournal
 from ivr.security import NumberHasher
 from ivr.sms.conversation import Conversation
-from ivr.store import SmsState, Store, create_engine, upgrade_schema
+from ivr.store import SmsState, Store, Texting, create_engine, upgrade_schema
 
 from .conftest import CALLER
 
@@ -73,6 +74,29 @@ def test_sms_state_reads_opt_out_language_and_conversation_together(store: Store
     state = store.sms_state(CALLER)
     assert state == SmsState(True, "es", Conversation("symptoms", 2, "SM2", "reply two"))
     assert store.sms_state(OTHER) == SmsState(False, None, None)
+
+
+def test_may_text_follows_the_opt_out_list(store: Store) -> None:
+    assert store.may_text(CALLER) and store.texting(CALLER) is Texting.ALLOWED
+    store.set_opted_out(CALLER, True)
+    assert not store.may_text(CALLER) and store.texting(CALLER) is Texting.OPTED_OUT
+    store.set_opted_out(CALLER, False)
+    assert store.may_text(CALLER)
+
+
+def test_an_unreadable_opt_out_list_means_no_text_logged_once_without_the_number(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    with store.engine.begin() as connection:
+        connection.execute(sa.text("DROP TABLE sms_opt_outs"))
+    with caplog.at_level(logging.ERROR, "ivr.store"):
+        assert store.texting(CALLER) is Texting.UNKNOWN
+        assert not store.may_text(CALLER)
+        assert store.sms_state(CALLER) is None
+    assert [r.getMessage() for r in caplog.records] == [
+        "Could not read the opt-out list; no text is sent."
+    ] * 3
+    assert CALLER[2:] not in caplog.text
 
 
 def test_a_texting_turn_is_saved_in_one_go(store: Store) -> None:

@@ -24,13 +24,8 @@ CHANNEL = "sms"
 
 
 def may_text(store: Store, number: str) -> bool:
-    """True when the line may send number a text: it has not opted out, as far as is known."""
-    try:
-        return not store.is_opted_out(number)
-    except Exception:  # any failure to read, whatever its type
-        # Closed, not open: a text to a number that said STOP breaks the law; a missed one does not.
-        log.exception("Could not read the opt-out list; no text is sent.")
-        return False
+    """True when the line may send number a text: Store.may_text, which fails closed."""
+    return store.may_text(number)
 
 
 def remember_sent(store: Store, number: str, topic: Topic, text: str) -> None:
@@ -78,13 +73,8 @@ class SmsService:
                 match = replace(match, intent=Intent.MENU)
         if not self._allow(store, number):
             return None
-        try:
-            state = store.sms_state(number)
-        except Exception:  # any failure to read, whatever its type
-            # Closed, not open: without the opt-out list, nothing may be sent.
-            log.exception("Could not read the texter's opt-out and conversation; nothing sent.")
-            return None
-        if state.opted_out:
+        state = store.sms_state(number)  # None, logged, when it cannot be read
+        if state is None or state.opted_out:
             return None
         conversation = state.conversation
         if message_sid and conversation and conversation.last_message_sid == message_sid:

@@ -5,6 +5,6 @@ writes them. The Store takes phone numbers and keeps only their keyed hash.
 """
 
 from ivr.store.engine import create_engine, upgrade_schema
-from ivr.store.queries import SmsState, Store
+from ivr.store.queries import SmsState, Store, Texting
 
-__all__ = ["SmsState", "Store", "create_engine", "upgrade_schema"]
+__all__ = ["SmsState", "Store", "Texting", "create_engine", "upgrade_schema"]

@@ -10,10 +10,12 @@ import contextlib
 import functools
 import logging
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import Enum
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -27,6 +29,7 @@ from ivr.sms.conversation import Conversation
 from ivr.store.schema import caller_preferences, sms_conversations, sms_opt_outs, usage_events
 
 log = logging.getLogger(__name__)
+_Read = TypeVar("_Read")
 
 
 def _now() -> datetime:
@@ -40,6 +43,14 @@ class SmsState:
     opted_out: bool
     language: str | None
     conversation: Conversation | None
+
+
+class Texting(Enum):
+    """May the line text a number? What the opt-out list says, or that it could not be read."""
+
+    ALLOWED = "allowed"
+    OPTED_OUT = "opted-out"
+    UNKNOWN = "unknown"  # the list could not be read: never to be taken as ALLOWED
 
 
 class Store:
@@ -81,6 +92,17 @@ class Store:
             return True
         with self.engine.connect() as connection:
             return bool(connection.execute(_OPTED_OUT, {"key": key}).scalar())
+
+    def texting(self, number: str) -> Texting:
+        """Whether the line may text number: UNKNOWN (logged) if the opt-out list cannot be read."""
+        opted_out = self._read_closed(self.is_opted_out, number)
+        if opted_out is None:
+            return Texting.UNKNOWN
+        return Texting.OPTED_OUT if opted_out else Texting.ALLOWED
+
+    def may_text(self, number: str) -> bool:
+        """True when the line may text number: it has not opted out, and the list could be read."""
+        return self.texting(number) is Texting.ALLOWED
 
     def set_opted_out(self, number: str, opted_out: bool) -> None:
         """Record an opt-out or opt-in durably before returning: in the database, or else
@@ -127,8 +149,14 @@ class Store:
         """Remember where this number's SMS conversation stands."""
         self._upsert(sms_conversations, _conversation_row(self._hash(number), conversation))
 
-    def sms_state(self, number: str) -> SmsState:
-        """Opt-out, language and conversation of a number, read together on one connection."""
+    def sms_state(self, number: str) -> SmsState | None:
+        """Opt-out, language and conversation of a number, read together on one connection.
+
+        None (logged) when they cannot be read: then nothing may be sent to the number.
+        """
+        return self._read_closed(self._read_sms_state, number)
+
+    def _read_sms_state(self, number: str) -> SmsState:
         key = self._hash(number)
         journaled = self._journaled_opt_out(key)
         with self.engine.connect() as connection:
@@ -240,6 +268,19 @@ class Store:
                 # connection as when it was made: a pragma, outside any transaction.
                 with contextlib.suppress(sqlite3.Error):
                     connection.connection.dbapi_connection.execute("PRAGMA synchronous=NORMAL")  # type: ignore[union-attr]
+
+    @staticmethod
+    def _read_closed(read: Callable[[str], _Read], number: str) -> _Read | None:
+        """read(number), or None when it fails in any way: the one fail-closed read of opt-outs.
+
+        Closed, not open: a text to a number that said STOP breaks the law; a missed one does
+        not. The failure is logged once, without the number.
+        """
+        try:
+            return read(number)
+        except Exception:  # any failure to read, whatever its type
+            log.exception("Could not read the opt-out list; no text is sent.")
+            return None
 
     def _upsert(self, table: sa.Table, row: dict[str, object]) -> None:
         """Insert row, or update the row with the same primary key, in one transaction."""

@@ -9,7 +9,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from ivr.config import Settings
-from ivr.store import Store
+from ivr.store import Store, Texting
 
 log = logging.getLogger(__name__)
 # The Messages API answers in well under a second; a caller is waiting on the line.
@@ -22,13 +22,10 @@ _quiet.setLevel(logging.WARNING)
 
 def send_text(settings: Settings, store: Store, number: str, body: str) -> str:
     """Send body to number unless it opted out: "sent", "opted-out" or "failed"."""
-    try:
-        opted_out = store.is_opted_out(number)
-    except Exception:
-        # If the opt-out cannot be read, nothing is sent: an opt-out is never ignored.
-        log.warning("text not sent: the opt-out status could not be read", exc_info=True)
-        return "failed"
-    if opted_out:
+    texting = store.texting(number)
+    if texting is Texting.UNKNOWN:
+        return "failed"  # nothing is sent: an opt-out is never ignored (the store logged why)
+    if texting is Texting.OPTED_OUT:
         return "opted-out"
     client = Client(
         settings.twilio_account_sid,
