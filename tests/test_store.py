@@ -158,8 +158,9 @@ def test_bookkeeping_does_not_wait_for_the_disk_but_opt_outs_do(
 
 
 def test_a_journaled_opt_out_is_replayed_durably(store: Store, tmp_path: Path) -> None:
-    journaled = Store(store.engine, NumberHasher(b"s"), OptOutJournal(tmp_path / "journal"))
-    journaled._journal.append(journaled.number_key(CALLER), True)  # type: ignore[union-attr]
+    journal = OptOutJournal(tmp_path / "journal")
+    journaled = Store(store.engine, NumberHasher(b"s"), journal)
+    journal.append(journaled.number_key(CALLER), True)
     commits = _sync_at_each_commit(journaled)
     assert journaled.replay_journal() == 1
     assert journaled.is_opted_out(CALLER)
