@@ -11,12 +11,14 @@ from urllib.parse import urlsplit
 
 from limits import parse_many
 
+from ivr.audio import ENGINES
+from ivr.numbers import E164
+
 PREFIX = "IVR_"
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent
 # NCI's Cancer Information Service, 1-800-4-CANCER.
 CIS_NUMBER = "+18004226237"
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 # Replies to one number: enough to page through the longest answer, too few to run up a bill.
 DEFAULT_SMS_RATE_LIMIT = "10/minute;100/day"
 # Where the rate limiter counts: in each worker's memory, or shared in Redis.
@@ -50,7 +52,7 @@ class Settings:
     gather_timeout: int = 8
     simulator: bool = False  # the local phone and SMS simulator at /simulator
     # Recordings made by these engines are played; others give way to Twilio's own voice.
-    audio_engines: tuple[str, ...] = ("gtts", "piper", "espeak")
+    audio_engines: tuple[str, ...] = ENGINES
     sms_rate_limit: str = DEFAULT_SMS_RATE_LIMIT
     ratelimit_storage_url: str = "memory://"
 
@@ -90,6 +92,11 @@ def _var(name: str) -> str:
     return PREFIX + name.upper()
 
 
+def _listed(names: tuple[str, ...]) -> str:
+    """names as a sentence lists them: "a, b and c"."""
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def _parse(raw: dict[str, Any]) -> dict[str, Any]:
     """Turn raw strings into typed values, or raise SettingsError naming the variable."""
     out = dict(raw)
@@ -105,9 +112,9 @@ def _parse(raw: dict[str, Any]) -> dict[str, Any]:
         engines = out["audio_engines"]
         if isinstance(engines, str):
             engines = tuple(e.strip().lower() for e in engines.split(",") if e.strip())
-        if not engines or not set(engines) <= {"gtts", "piper", "espeak"}:
+        if not engines or not set(engines) <= set(ENGINES):
             raise SettingsError(
-                f"{_var('audio_engines')} must list some of gtts, piper and espeak, "
+                f"{_var('audio_engines')} must list some of {_listed(ENGINES)}, "
                 f"not {out['audio_engines']!r}."
             )
         out["audio_engines"] = tuple(engines)
@@ -118,7 +125,7 @@ def _parse(raw: dict[str, Any]) -> dict[str, Any]:
         if name in out:
             out[name] = Path(out[name]).expanduser().resolve()
     for name in ("transfer_number", "twilio_from"):
-        if out.get(name) and not _E164.match(str(out[name])):
+        if out.get(name) and not E164.match(str(out[name])):
             raise SettingsError(
                 f"{_var(name)} must be a phone number in E.164 form such as +18004226237."
             )

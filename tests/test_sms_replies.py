@@ -7,8 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from ivr.content import LANGUAGES, load_content
-from ivr.sms.keywords import SITES_TOPIC
+from ivr.content import LANGUAGES, SITES_TOPIC, load_content
 from ivr.sms.replies import (
     SEGMENT_BUDGET,
     answer_pages,

@@ -4,3 +4,6 @@
 start-up); `engines` and `encode` make recordings; `build` is `ivr build-audio`; `views` serves
 them at /audio.
 """
+
+# The engines that make recordings, as `--engine` and IVR_AUDIO_ENGINES name them.
+ENGINES = ("gtts", "piper", "espeak")

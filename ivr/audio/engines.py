@@ -24,7 +24,9 @@ from gtts import gTTS
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-ENGINE_NAMES = ("auto", "gtts", "piper", "espeak")
+from ivr.audio import ENGINES
+
+ENGINE_NAMES = ("auto", *ENGINES)  # auto: gTTS when Google answers, else the offline ones
 # Whose sound is preferred. An automatic build replaces a recording only with one from an engine
 # ranked at least as high, so an offline build never undoes what Google made.
 RANKS = {"espeak": 1, "piper": 2, "gtts": 3}

@@ -26,6 +26,9 @@ SUMMARY_LIMITS = {"en": 230, "es": 150}
 TOPIC_COUNT = 9
 TEXTED_ONLY = "sms_"  # prompts with ids starting so are never spoken
 CANCER_COUNT = 12
+# The topic whose answer introduces the sites table. By text, with a cancer type it means that
+# type's sites; by voice, after its answer the caller chooses a type of cancer.
+SITES_TOPIC = "where-spread"
 
 
 class ContentError(ValueError):

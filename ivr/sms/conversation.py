@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from ivr.sms.keywords import SITES_TOPIC, Intent, Match
+from ivr.content import SITES_TOPIC
+from ivr.sms.keywords import Intent, Match
 from ivr.sms.replies import Replies
 
 DEFAULT_LANGUAGE = "en"

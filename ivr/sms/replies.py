@@ -10,8 +10,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from ivr.content import Cancer, Content, LanguageContent, Topic
-from ivr.sms.keywords import SITES_TOPIC, Vocabulary
+from ivr.content import SITES_TOPIC, Cancer, Content, LanguageContent, Topic
+from ivr.sms.keywords import Vocabulary
 from ivr.sms.segments import Segments, segments
 
 # The most segments a reply may take: English stays in GSM-7 (153 characters a part); Spanish

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from ivr.content import Content, LanguageContent
+from ivr.content import SITES_TOPIC, Content, LanguageContent
 from ivr.voice.menus import (
     CANCERS_PER_PAGE,
     KEY_ANOTHER_CANCER,
@@ -27,7 +27,6 @@ from ivr.voice.menus import (
     KEY_WHOLE_TABLE,
     LANGUAGE_KEYS,
     MENUS,
-    SITES_TOPIC,
     menu_of,
 )
 from ivr.voice.speech import Heard, Vocabulary

@@ -61,9 +61,6 @@ MENUS = {
     )
 }
 
-# After this answer, the caller chooses a type of cancer to hear its sites.
-SITES_TOPIC = "where-spread"
-
 
 def menu_of(topic_id: str) -> str:
     """The menu a topic is chosen from, where "back" from its first part leads."""

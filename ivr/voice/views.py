@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl
@@ -17,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from ivr.app import Line, after_response, line
 from ivr.content import LanguageContent
 from ivr.events import UsageEvent
+from ivr.numbers import E164
 from ivr.sms.replies import summary_reply
 from ivr.sms.service import remember_sent
 from ivr.twiml import is_refusal, say_voice, twiml
@@ -31,7 +31,6 @@ log = logging.getLogger(__name__)
 CHANNEL = "voice"
 EXTENSION = "ivr.voice"
 MAX_SPEECH = 300
-E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 # Every caller walks the same menus, so the steps of calls are few: 40,000 steps of varied
 # calls hold about 2,000 different ones. Each URL's state and each step's TwiML are made once.
 CACHE_SIZE = 4096
