@@ -15,8 +15,10 @@ import logging
 import queue
 import threading
 import weakref
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
-from ivr.store import LanguageChoice, Store, UsageEvent
+from ivr.events import LanguageChoice, UsageEvent
 
 log = logging.getLogger(__name__)
 # At most this many queued writes go into one transaction.
@@ -32,11 +34,38 @@ EXIT_WAIT_SECONDS = 5.0
 _Item = UsageEvent | LanguageChoice | threading.Event
 
 
+class Writer(Protocol):
+    """Where the batches go: the Store (see Store.write_bookkeeping)."""
+
+    def write_bookkeeping(
+        self, events: Sequence[UsageEvent] = (), languages: Sequence[LanguageChoice] = ()
+    ) -> None:
+        """Record usage events and language choices in one transaction."""
+        ...
+
+
 class Bookkeeping:
     """Queues usage events and language choices; one thread writes them, many a transaction."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(
+        self,
+        store: Writer,
+        *,
+        gather_seconds: float = GATHER_SECONDS,
+        idle_seconds: float = IDLE_SECONDS,
+        max_batch: int = MAX_BATCH,
+        new_thread: Callable[..., threading.Thread] = threading.Thread,
+    ) -> None:
+        """Write batches of at most max_batch to store, from a thread new_thread makes.
+
+        The writer lets writes gather for gather_seconds, and stops after idle_seconds with
+        nothing to write; the defaults are the module's constants.
+        """
         self._store = store
+        self._gather_seconds = gather_seconds
+        self._idle_seconds = idle_seconds
+        self._max_batch = max_batch
+        self._new_thread = new_thread
         self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self._lock = threading.Lock()  # held while the writer thread is started or stops
         self._hurry = threading.Event()  # set by flush(): write now, without gathering
@@ -81,7 +110,7 @@ class Bookkeeping:
         if writer is None or not writer.is_alive():
             with self._lock:
                 if self._writer is None or not self._writer.is_alive():
-                    self._writer = threading.Thread(
+                    self._writer = self._new_thread(
                         target=self._write_until_idle, name="ivr-bookkeeping", daemon=True
                     )
                     self._writer.start()
@@ -89,7 +118,7 @@ class Bookkeeping:
     def _write_until_idle(self) -> None:
         while True:
             try:
-                first = self._queue.get(timeout=IDLE_SECONDS)
+                first = self._queue.get(timeout=self._idle_seconds)
             except queue.Empty:
                 with self._lock:
                     # Anything put from here on starts a new writer; anything put before is seen.
@@ -97,10 +126,10 @@ class Bookkeeping:
                         self._writer = None
                         return
                 continue
-            if self._queue.qsize() < MAX_BATCH:  # behind already: no time to gather
-                self._hurry.wait(GATHER_SECONDS)
+            if self._queue.qsize() < self._max_batch:  # behind already: no time to gather
+                self._hurry.wait(self._gather_seconds)
             self._hurry.clear()
-            self._write(self._take_queued([first], most=MAX_BATCH))
+            self._write(self._take_queued([first], most=self._max_batch))
 
     def _take_queued(self, batch: list[_Item], most: int | None) -> list[_Item]:
         """batch, with what is queued added to it without waiting, up to most in all."""

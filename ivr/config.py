@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from limits import parse_many
 
 from ivr.audio.engine_names import ENGINES
+from ivr.numbers import E164
 
 PREFIX = "IVR_"
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -19,7 +20,6 @@ REPO_ROOT = PACKAGE_DIR.parent
 AUDIO_DIR = REPO_ROOT / "audio"
 # NCI's Cancer Information Service, 1-800-4-CANCER.
 CIS_NUMBER = "+18004226237"
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 # Replies to one number: enough to page through the longest answer, too few to run up a bill.
 DEFAULT_SMS_RATE_LIMIT = "10/minute;100/day"
 # Where the rate limiter counts: in each worker's memory, or shared in Redis.
@@ -93,6 +93,11 @@ def _var(name: str) -> str:
     return PREFIX + name.upper()
 
 
+def _listed(names: tuple[str, ...]) -> str:
+    """names as a sentence lists them: "a, b and c"."""
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def _parse(raw: dict[str, Any]) -> dict[str, Any]:
     """Turn raw strings into typed values, or raise SettingsError naming the variable."""
     out = dict(raw)
@@ -110,8 +115,8 @@ def _parse(raw: dict[str, Any]) -> dict[str, Any]:
             engines = tuple(e.strip().lower() for e in engines.split(",") if e.strip())
         if not engines or not set(engines) <= set(ENGINES):
             raise SettingsError(
-                f"{_var('audio_engines')} must list some of {', '.join(ENGINES[:-1])} and "
-                f"{ENGINES[-1]}, not {out['audio_engines']!r}."
+                f"{_var('audio_engines')} must list some of {_listed(ENGINES)}, "
+                f"not {out['audio_engines']!r}."
             )
         out["audio_engines"] = tuple(engines)
     for name in ("trust_proxy", "simulator"):
@@ -121,7 +126,7 @@ def _parse(raw: dict[str, Any]) -> dict[str, Any]:
         if name in out:
             out[name] = Path(out[name]).expanduser().resolve()
     for name in ("transfer_number", "twilio_from"):
-        if out.get(name) and not _E164.match(str(out[name])):
+        if out.get(name) and not E164.match(str(out[name])):
             raise SettingsError(
                 f"{_var(name)} must be a phone number in E.164 form such as +18004226237."
             )

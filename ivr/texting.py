@@ -13,8 +13,9 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from ivr.config import Settings
+from ivr.sms.conversation import Conversation
 from ivr.sms.ratelimit import RateLimit
-from ivr.store import Conversation, Store
+from ivr.store import Store
 from ivr.voice.protocol import Texting
 
 log = logging.getLogger(__name__)
@@ -42,11 +43,8 @@ class Texter:
 
     def permission(self, number: str) -> Texting:
         """Whether number may be texted now; a yes counts against its limit."""
-        try:
-            opted_out = self._store.is_opted_out(number)
-        except Exception:
-            # If the opt-out cannot be read, nothing is sent: an opt-out is never ignored.
-            log.warning("no text: the opt-out status could not be read", exc_info=True)
+        opted_out = self._store.opt_out_status(number)
+        if opted_out is None:  # unreadable: nothing is sent, an opt-out is never ignored
             return Texting.UNKNOWN
         if opted_out:
             return Texting.OPTED_OUT

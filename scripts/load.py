@@ -18,13 +18,10 @@ import platform
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,10 +30,12 @@ import gunicorn
 from load_traffic import Traffic, count, interleave, write_requests
 from sqlalchemy.engine import make_url
 
+from ivr import loopback
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 LUA = HERE / "load.lua"
-HOST = "127.0.0.1"
+HOST = loopback.HOST
 TOKEN = "load-test-token-0123456789abcdef"
 # High enough that no texter in the run reaches it: the limiter still counts every text,
 # but the load is not turned into empty replies.
@@ -45,7 +44,6 @@ TARGET_RATIO = 0.70
 # A response slower than this counts as an error: Twilio gives up on a webhook after 15 s.
 WRK_TIMEOUT_S = 15
 STARTUP_TIMEOUT_S = 60
-STOP_TIMEOUT_S = 15
 # Settings the run keeps from the shell; every other IVR_* variable is left out, so no run
 # can send a real text message or reach anything but loopback.
 KEPT_SETTINGS = ("IVR_DATABASE_URL",)
@@ -129,11 +127,11 @@ def main(argv: list[str]) -> int:
 def _run(wrk: str, args: argparse.Namespace, work: Path) -> tuple[Figures, Figures]:
     """Write the traffic, then load the line and the bare app in turn, on one port."""
     workers, threads = _server_threads(args)
-    port = _free_port()
+    port = loopback.free_port()
     public_url = f"http://{HOST}:{port}"
     mix, total = _write_traffic(work, args, public_url)
     _print_header(args, workers, threads, mix)
-    common = {"IVR_BIND": f"{HOST}:{port}", "IVR_WORKERS": workers, "IVR_THREADS": threads}
+    common = {"IVR_WORKERS": workers, "IVR_THREADS": threads}
     line_settings = {
         "IVR_INSTANCE_DIR": str(work / "instance"),
         "IVR_TWILIO_AUTH_TOKEN": TOKEN,
@@ -160,7 +158,10 @@ def _run(wrk: str, args: argparse.Namespace, work: Path) -> tuple[Figures, Figur
         ("POST", "/twiml"),
         work / "bare",
     )
-    figures = (_measure(line, wrk, args, public_url), _measure(bare, wrk, args, public_url))
+    figures = (
+        _measure(line, wrk, args, public_url, port),
+        _measure(bare, wrk, args, public_url, port),
+    )
     # The line keeps each call step's TwiML; a request it has seen before costs it less.
     print(f"The line's run went {figures[0].requests / total:.2f} times through the traffic.")
     return figures
@@ -198,17 +199,10 @@ def _server_threads(args: argparse.Namespace) -> tuple[str, str]:
     return str(args.workers or conf.workers), str(args.server_threads or conf.threads)
 
 
-def _environment(settings: Mapping[str, str]) -> dict[str, str]:
-    """The shell's environment without its IVR_* settings, then the run's own."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("IVR_")}
-    env |= {k: os.environ[k] for k in KEPT_SETTINGS if os.environ.get(k)}
-    return env | dict(settings)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
+def _settings(server: Server) -> dict[str, str]:
+    """The server's settings over the few kept from the shell (KEPT_SETTINGS)."""
+    kept = {k: os.environ[k] for k in KEPT_SETTINGS if os.environ.get(k)}
+    return kept | dict(server.settings) | {"IVR_ACCESS_LOG": str(server.access_log)}
 
 
 def _write_traffic(work: Path, args: argparse.Namespace, public_url: str) -> tuple[str, int]:
@@ -228,11 +222,14 @@ def _write_traffic(work: Path, args: argparse.Namespace, public_url: str) -> tup
     return count(webhooks).describe(), len(webhooks)
 
 
-def _measure(server: Server, wrk: str, args: argparse.Namespace, public_url: str) -> Figures:
+def _measure(
+    server: Server, wrk: str, args: argparse.Namespace, public_url: str, port: int
+) -> Figures:
     """Start the server, warm it up, load it for the set time, and read what it logged."""
     prefix = server.files
     warmup_prefix = prefix.with_name("warmup-" + prefix.name)
-    with _running(server, public_url) as process:
+    with _running(server, port) as running:
+        process = running.process
         try:
             if args.warmup:
                 _wrk(wrk, args, public_url, warmup_prefix, args.warmup)
@@ -264,60 +261,29 @@ def _measure(server: Server, wrk: str, args: argparse.Namespace, public_url: str
 
 
 @contextlib.contextmanager
-def _running(server: Server, public_url: str) -> Iterator[subprocess.Popen[bytes]]:
+def _running(server: Server, port: int) -> Iterator[loopback.Server]:
     """gunicorn with the repository's production settings, stopped however this ends."""
-    env = _environment(server.settings | {"IVR_ACCESS_LOG": str(server.access_log)})
-    # Its own control socket, so as not to take over the default one of another gunicorn here.
-    control = f"--control-socket={server.files}.ctl"
-    command = [sys.executable, "-m", "gunicorn", "-c", "python:ivr.gunicorn_conf", control]
-    with server.log.open("ab") as log:
-        if server.prepare:
-            prepare = [sys.executable, "-c", server.prepare]
+    settings = _settings(server)
+    if server.prepare:
+        env = loopback.environment(settings)
+        prepare = [sys.executable, "-c", server.prepare]
+        with server.log.open("ab") as log:
             if subprocess.run(prepare, cwd=ROOT, env=env, stdout=log, stderr=log).returncode:
                 raise SystemExit(f"{server.name} could not be prepared:\n{_tail(server.log)}")
-        process = subprocess.Popen(
-            [*command, server.app],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own group: Ctrl-C reaches this script, which stops it
-        )
     try:
-        _wait_until_up(process, server, public_url)
-        yield process
-    finally:
-        _stop(process)
-
-
-def _wait_until_up(process: subprocess.Popen[bytes], server: Server, public_url: str) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    method, path = server.ready
-    request = urllib.request.Request(public_url + path, method=method)
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"{server.name} did not start:\n{_tail(server.log)}")
-        with contextlib.suppress(OSError):
-            with urllib.request.urlopen(request, timeout=2) as response:
-                if response.status == 200:
-                    return
-        time.sleep(0.2)
-    late = f"{server.name} did not answer within {STARTUP_TIMEOUT_S} s"
-    raise SystemExit(f"{late}:\n{_tail(server.log)}")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM to gunicorn's master (a graceful stop), then SIGKILL to its group if it hangs."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            pass
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)  # workers left behind, if any
-    process.wait()
+        # Its own process group: Ctrl-C reaches this script alone, which stops it.
+        with loopback.production_server(
+            settings,
+            server.log,
+            port=port,
+            app=server.app,
+            ready=server.ready,
+            start_seconds=STARTUP_TIMEOUT_S,
+            cwd=ROOT,
+        ) as running:
+            yield running
+    except loopback.StartFailed as failure:  # raised only while it starts
+        raise SystemExit(f"{server.name} did not start: {failure}") from None
 
 
 def _cpu_seconds(master: int) -> float | None:

@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 from twilio.request_validator import RequestValidator
 
 from ivr.content import Content, load_content
+from ivr.twilio_forms import call_form, sms_form
 from ivr.voice.codec import to_query
 from ivr.voice.flow import next_step
 from ivr.voice.menus import MENUS
@@ -198,7 +199,7 @@ class Traffic:
 
     def _call(self, number: str) -> list[Webhook]:
         """One call from ring to status callback, following the line's own state machine."""
-        call = _call_params(number, self._sid("CA"))
+        call = call_form(number, self._sid("CA"), to=LINE_NUMBER, account_sid=ACCOUNT_SID)
         webhooks = [Webhook("/voice", call | {"CallStatus": "ringing"}, "call")]
         state = CallState()
         heard = CallInput(remembered=self._remembered.get(number, ""))
@@ -258,59 +259,12 @@ class Traffic:
             bodies += list(_OPT_OUT[lang])
         webhooks = []
         for body in bodies:
-            text = Webhook("/sms", _sms_params(number, self._sid("SM"), body), "text")
+            form = sms_form(number, body, self._sid("SM"), to=LINE_NUMBER, account_sid=ACCOUNT_SID)
+            text = Webhook("/sms", form, "text")
             webhooks.append(text)
             if self._rng.random() < RETRY_SHARE:
                 webhooks.append(text)
         return webhooks
-
-
-def _call_params(number: str, call_sid: str) -> dict[str, str]:
-    """The fields Twilio sends with every webhook of an incoming call."""
-    return {
-        "AccountSid": ACCOUNT_SID,
-        "ApiVersion": "2010-04-01",
-        "CallSid": call_sid,
-        "CallStatus": "in-progress",
-        "Called": LINE_NUMBER,
-        "CalledCountry": "US",
-        "CalledState": "MD",
-        "Caller": number,
-        "CallerCountry": "US",
-        "CallerState": "",
-        "Direction": "inbound",
-        "From": number,
-        "FromCountry": "US",
-        "FromState": "",
-        "To": LINE_NUMBER,
-        "ToCountry": "US",
-        "ToState": "MD",
-    }
-
-
-def _sms_params(number: str, message_sid: str, body: str) -> dict[str, str]:
-    """The fields Twilio sends with an incoming text message."""
-    return {
-        "ToCountry": "US",
-        "ToState": "MD",
-        "SmsMessageSid": message_sid,
-        "NumMedia": "0",
-        "ToCity": "",
-        "FromZip": "",
-        "SmsSid": message_sid,
-        "FromState": "",
-        "SmsStatus": "received",
-        "FromCity": "",
-        "Body": body,
-        "FromCountry": "US",
-        "To": LINE_NUMBER,
-        "ToZip": "",
-        "NumSegments": "1",
-        "MessageSid": message_sid,
-        "AccountSid": ACCOUNT_SID,
-        "From": number,
-        "ApiVersion": "2010-04-01",
-    }
 
 
 def _voice_url(query: Mapping[str, str]) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from ivr.loopback import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 AXE_JS = Path(os.environ.get("IVR_AXE_JS", ROOT / ".cache/axe/node_modules/axe-core/axe.min.js"))
@@ -48,12 +49,6 @@ def axe_source() -> str:
             pytest.fail(reason)
         pytest.skip(reason)
     return AXE_JS.read_text(encoding="utf-8")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager

@@ -9,13 +9,14 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from ivr import bookkeeping
 from ivr.bookkeeping import Bookkeeping
+from ivr.events import LanguageChoice, UsageEvent
 from ivr.security import NumberHasher
-from ivr.store import LanguageChoice, Store, UsageEvent, create_engine, upgrade_schema
+from ivr.store import Store, create_engine, upgrade_schema
 
 from .conftest import CALLER
 
@@ -23,7 +24,7 @@ OTHER = "+15551230002"
 
 
 class HeldStore:
-    """Wraps a store's write_bookkeeping: records each batch, and can hold the first one."""
+    """Writes to a store for Bookkeeping: records each batch, and can hold the first one."""
 
     def __init__(self, store: Store, fail_first: bool = False) -> None:
         self.batches: list[tuple[int, int]] = []
@@ -32,9 +33,8 @@ class HeldStore:
         self.release = threading.Event()
         self._write = store.write_bookkeeping
         self._fail_first = fail_first
-        store.write_bookkeeping = self  # type: ignore[method-assign]
 
-    def __call__(
+    def write_bookkeeping(
         self, events: Sequence[UsageEvent] = (), languages: Sequence[LanguageChoice] = ()
     ) -> None:
         self.batches.append((len(events), len(languages)))
@@ -74,7 +74,7 @@ def test_a_calls_last_place_is_the_latest_event_whoever_wrote_it_first(store: St
 
 def test_writes_queued_during_a_commit_share_the_next_one(store: Store) -> None:
     held = HeldStore(store)
-    books = Bookkeeping(store)
+    books = Bookkeeping(held)
     books.record(UsageEvent("voice", "call"))
     assert held.entered.wait(10)  # the writer has taken the first and is writing it
     for _ in range(4):
@@ -86,15 +86,12 @@ def test_writes_queued_during_a_commit_share_the_next_one(store: Store) -> None:
     assert store.topic_counts() == {("voice", "symptoms"): 4}
 
 
-def test_a_writer_that_is_behind_writes_full_batches_without_gathering(
-    store: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(bookkeeping, "MAX_BATCH", 3)
-    monkeypatch.setattr(bookkeeping, "GATHER_SECONDS", 60)  # a writer that gathered would stall
+def test_a_writer_that_is_behind_writes_full_batches_without_gathering(store: Store) -> None:
     held = HeldStore(store)
-    books = Bookkeeping(store)
+    # A writer that gathered would stall for a minute; once done, it stops at once.
+    books = Bookkeeping(held, max_batch=3, gather_seconds=60, idle_seconds=0.01)
     books.record(UsageEvent("voice", "call"))
-    books._hurry.set()  # the first batch goes at once
+    books.flush(timeout=0)  # the first batch goes at once (no need to wait for it here)
     assert held.entered.wait(10)
     for _ in range(7):
         books.record(UsageEvent("voice", "answer", topic="symptoms"))
@@ -110,7 +107,7 @@ def test_a_failed_write_is_logged_and_the_next_ones_go_on(
     store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
     held = HeldStore(store, fail_first=True)
-    books = Bookkeeping(store)
+    books = Bookkeeping(held)
     books.record(UsageEvent("voice", "answer", topic="treatment"))
     assert held.entered.wait(10)
     held.release.set()
@@ -123,19 +120,22 @@ def test_a_failed_write_is_logged_and_the_next_ones_go_on(
     assert store.topic_counts() == {("voice", "symptoms"): 1}
 
 
-def test_the_writer_stops_when_idle_and_starts_again(
-    store: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(bookkeeping, "IDLE_SECONDS", 0.01)
-    books = Bookkeeping(store)
+def test_the_writer_stops_when_idle_and_starts_again(store: Store) -> None:
+    writers: list[threading.Thread] = []
+
+    def new_thread(**options: Any) -> threading.Thread:
+        writers.append(threading.Thread(**options))
+        return writers[-1]
+
+    books = Bookkeeping(store, idle_seconds=0.01, new_thread=new_thread)
     books.record(UsageEvent("voice", "answer", topic="symptoms"))
     assert books.flush()
-    writer = books._writer
-    assert writer is not None
-    writer.join(10)
-    assert not writer.is_alive() and books._writer is None
+    assert len(writers) == 1
+    writers[0].join(10)
+    assert not writers[0].is_alive()
     books.record(UsageEvent("voice", "answer", topic="symptoms"))
     assert books.flush()
+    assert len(writers) == 2  # the stopped writer is not counted on: a new one wrote this
     assert store.topic_counts() == {("voice", "symptoms"): 2}
 
 
@@ -143,7 +143,8 @@ EXIT_SCRIPT = """
 import sys
 from ivr.bookkeeping import Bookkeeping
 from ivr.security import NumberHasher
-from ivr.store import Store, UsageEvent, create_engine
+from ivr.events import UsageEvent
+from ivr.store import Store, create_engine
 
 books = Bookkeeping(Store(create_engine(sys.argv[1]), NumberHasher(b"s")))
 for _ in range(50):

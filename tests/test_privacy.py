@@ -23,7 +23,7 @@ from ivr.content import load_content
 from ivr.store import create_engine
 
 from .conftest import PUBLIC_URL, TOKEN, signed_post
-from .production import LINE_NUMBER, LoopbackClient, gunicorn_line, sms_form
+from .production import LINE_NUMBER, LoopbackClient, call_form, gunicorn_line, sms_form
 from .twilio_fakes import ACCOUNT_SID, Call, messages_api
 
 CONTENT = load_content()
@@ -189,17 +189,7 @@ class TwilioCall(Call):
         return super()._post(url, self.form() | form)
 
     def form(self) -> dict[str, str]:
-        return {
-            "CallSid": self.sid,
-            "AccountSid": ACCOUNT_SID,
-            "From": self.number,
-            "Caller": self.number,
-            "To": LINE_NUMBER,
-            "Called": LINE_NUMBER,
-            "CallStatus": "in-progress",
-            "Direction": "inbound",
-            "ApiVersion": "2010-04-01",
-        }
+        return call_form(self.number, self.sid)
 
 
 def _call_ends(client: LoopbackClient, call: TwilioCall) -> None:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 
 from ivr.content import load_content
-from ivr.sms.conversation import next_reply, reply_language
+from ivr.sms.conversation import Conversation, next_reply, reply_language
 from ivr.sms.keywords import Intent, Match
 from ivr.sms.replies import build_replies
-from ivr.store import Conversation
 
 REPLIES = build_replies(load_content())
 

@@ -7,9 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from ivr.content import LANGUAGES, load_content
+from ivr.content import LANGUAGES, SITES_TOPIC, load_content
 from ivr.segments import segments
-from ivr.sms.keywords import SITES_TOPIC
 from ivr.sms.replies import (
     SEGMENT_BUDGET,
     answer_pages,

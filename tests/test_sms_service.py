@@ -1,15 +1,15 @@
-"""The service around a text: may_text for the phone line, and the summary it sends."""
+"""The SMS service without Flask: MORE after "text me this", and an opt-out then an opt-in."""
 
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 
 from ivr.content import load_content
+from ivr.sms.conversation import Conversation
 from ivr.sms.keywords import TextVocabulary
 from ivr.sms.ratelimit import RateLimit
 from ivr.sms.replies import build_replies, summary_reply
-from ivr.sms.service import SmsService, may_text, remember_sent
+from ivr.sms.service import SmsService
 from ivr.store import Store
 
 from .conftest import CALLER
@@ -25,24 +25,11 @@ def service() -> SmsService:
     )
 
 
-def test_may_text_follows_the_opt_out_list(store: Store) -> None:
-    assert may_text(store, CALLER)
-    store.set_opted_out(CALLER, True)
-    assert not may_text(store, CALLER)
-    store.set_opted_out(CALLER, False)
-    assert may_text(store, CALLER)
-
-
-def test_may_text_says_no_when_the_list_cannot_be_read(store: Store) -> None:
-    with store.engine.begin() as connection:
-        connection.execute(sa.text("DROP TABLE sms_opt_outs"))
-    assert not may_text(store, CALLER)
-
-
 def test_text_me_this_then_more_continues_the_answer(store: Store, service: SmsService) -> None:
     english = CONTENT["en"]
     text = summary_reply(english, english.topic("treatment"))
-    remember_sent(store, CALLER, english.topic("treatment"), text)
+    # What the texter notes once "text me this" has sent a summary during a call.
+    store.save_conversation(CALLER, Conversation("treatment", 0, None, text))
     assert service.handle(store, CALLER, "MORE", "SM1") == REPLIES["en"].pages["treatment"][0]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import sqlite3
 from collections.abc import Callable
@@ -12,17 +13,11 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from ivr.events import LanguageChoice, UsageEvent
 from ivr.journal import OptOutJournal
 from ivr.security import NumberHasher
-from ivr.store import (
-    Conversation,
-    LanguageChoice,
-    SmsState,
-    Store,
-    UsageEvent,
-    create_engine,
-    upgrade_schema,
-)
+from ivr.sms.conversation import Conversation
+from ivr.store import SmsState, Store, create_engine, upgrade_schema
 
 from .conftest import CALLER
 
@@ -79,6 +74,29 @@ def test_sms_state_reads_opt_out_language_and_conversation_together(store: Store
     state = store.sms_state(CALLER)
     assert state == SmsState(True, "es", Conversation("symptoms", 2, "SM2", "reply two"))
     assert store.sms_state(OTHER) == SmsState(False, None, None)
+
+
+def test_may_text_follows_the_opt_out_list(store: Store) -> None:
+    assert store.may_text(CALLER) and store.opt_out_status(CALLER) is False
+    store.set_opted_out(CALLER, True)
+    assert not store.may_text(CALLER) and store.opt_out_status(CALLER) is True
+    store.set_opted_out(CALLER, False)
+    assert store.may_text(CALLER)
+
+
+def test_an_unreadable_opt_out_list_means_no_text_logged_once_without_the_number(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    with store.engine.begin() as connection:
+        connection.execute(sa.text("DROP TABLE sms_opt_outs"))
+    with caplog.at_level(logging.ERROR, "ivr.store"):
+        assert store.opt_out_status(CALLER) is None
+        assert not store.may_text(CALLER)
+        assert store.sms_state(CALLER) is None
+    assert [r.getMessage() for r in caplog.records] == [
+        "Could not read the opt-out list; no text is sent."
+    ] * 3
+    assert CALLER[2:] not in caplog.text
 
 
 def test_a_texting_turn_is_saved_in_one_go(store: Store) -> None:
@@ -140,8 +158,9 @@ def test_bookkeeping_does_not_wait_for_the_disk_but_opt_outs_do(
 
 
 def test_a_journaled_opt_out_is_replayed_durably(store: Store, tmp_path: Path) -> None:
-    journaled = Store(store.engine, NumberHasher(b"s"), OptOutJournal(tmp_path / "journal"))
-    journaled._journal.append(journaled.number_key(CALLER), True)  # type: ignore[union-attr]
+    journal = OptOutJournal(tmp_path / "journal")
+    journaled = Store(store.engine, NumberHasher(b"s"), journal)
+    journal.append(journaled.number_key(CALLER), True)
     commits = _sync_at_each_commit(journaled)
     assert journaled.replay_journal() == 1
     assert journaled.is_opted_out(CALLER)

@@ -8,11 +8,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from ivr.sms.keywords import SITES_TOPIC, Intent, Match
+from ivr.content import SITES_TOPIC
+from ivr.sms.keywords import Intent, Match
 from ivr.sms.replies import Replies
-from ivr.store import Conversation
 
 DEFAULT_LANGUAGE = "en"
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """Where an SMS conversation stands: the topic being paged and the next part to send."""
+
+    topic_id: str | None
+    next_part: int
+    last_message_sid: str | None
+    last_reply: str | None
 
 
 @dataclass(frozen=True)

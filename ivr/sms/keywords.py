@@ -13,7 +13,7 @@ from enum import Enum
 
 from rapidfuzz import fuzz, process
 
-from ivr.content import Content, ContentError, fold
+from ivr.content import SITES_TOPIC, Content, ContentError, fold
 
 # rapidfuzz's ratio (100 = the same) a typed word needs to count as a keyword: one slip in a
 # word of six letters or more passes ("symtoms", "brest", "tratamento"), while "color" for
@@ -138,8 +138,6 @@ COMMAND_INTENTS = {
     "sites": Intent.SITES,
 }
 LANGUAGE_COMMANDS = {"english": "en", "spanish": "es"}
-# The topic whose answer introduces the sites table: with a cancer type it means its sites.
-SITES_TOPIC = "where-spread"
 
 
 class TextVocabulary:

@@ -7,6 +7,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Protocol
 
 from limits import RateLimitItem, parse_many
 from limits.errors import ConfigurationError
@@ -21,13 +22,26 @@ IN_PROCESS = "memory://"
 SWEEP_EVERY = 1000
 
 
+class Limiter(Protocol):
+    """What counts the hits: limits' moving-window strategy, or ProcessWindows."""
+
+    def hit(self, item: RateLimitItem, *identifiers: str) -> bool:
+        """Count a hit of item for identifiers; False over the limit."""
+        ...
+
+
 class RateLimit:
     """Allows each key (a hashed number) the configured number of replies per window."""
 
-    def __init__(self, rates: str, storage_url: str) -> None:
+    def __init__(self, rates: str, storage_url: str, limiter: Limiter | None = None) -> None:
+        """Count rates (such as "10/minute;100/day") in storage_url, or else in limiter."""
         self._items = parse_many(rates)
+        self._limiter: Limiter
+        if limiter is not None:
+            self._limiter = limiter
+            return
         if storage_url == IN_PROCESS:
-            self._limiter: MovingWindowRateLimiter | ProcessWindows = ProcessWindows()
+            self._limiter = ProcessWindows()
             return
         try:
             storage = storage_from_string(storage_url)
@@ -53,11 +67,14 @@ class ProcessWindows:
     limits' own memory storage starts a thread to expire old hits on nearly every hit, and that
     thread goes through every key it holds; under load it cost more CPU than everything else a
     text message needs. Here a key's old hits are dropped when the key is counted, and keys
-    whose windows have all passed in a sweep every SWEEP_EVERY hits.
+    whose windows have all passed in a sweep every sweep_every hits (SWEEP_EVERY unless told).
     """
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, sweep_every: int = SWEEP_EVERY
+    ) -> None:
         self._clock = clock
+        self._sweep_every = sweep_every
         self._hits: dict[str, tuple[float, deque[float]]] = {}  # key: (window, hit times)
         self._lock = threading.Lock()
         self._since_sweep = 0
@@ -69,7 +86,7 @@ class ProcessWindows:
         now = self._clock()
         with self._lock:
             self._since_sweep += 1
-            if self._since_sweep >= SWEEP_EVERY:
+            if self._since_sweep >= self._sweep_every:
                 self._sweep(now)
             hits = self._hits.setdefault(key, (window, deque()))[1]
             while hits and hits[0] <= now - window:
@@ -78,6 +95,11 @@ class ProcessWindows:
                 return False
             hits.append(now)
             return True
+
+    def keys(self) -> frozenset[str]:
+        """The keys whose hits are held (a key swept away is gone until it is counted again)."""
+        with self._lock:
+            return frozenset(self._hits)
 
     def _sweep(self, now: float) -> None:
         self._since_sweep = 0

@@ -10,9 +10,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from ivr.content import Cancer, Content, LanguageContent, Topic
+from ivr.content import SITES_TOPIC, Cancer, Content, LanguageContent, Topic
 from ivr.segments import Segments, segments
-from ivr.sms.keywords import SITES_TOPIC, TextVocabulary
+from ivr.sms.keywords import TextVocabulary
 
 # The most segments a reply may take: English stays in GSM-7 (153 characters a part); Spanish
 # accents make a message UCS-2 (67 a part), so it gets one more.

@@ -11,30 +11,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from ivr.config import Settings
-from ivr.content import Content, Topic
+from ivr.content import Content
+from ivr.events import UsageEvent
 from ivr.sms.conversation import next_reply
 from ivr.sms.keywords import Intent, TextVocabulary, match_keyword
 from ivr.sms.ratelimit import RateLimit
 from ivr.sms.replies import Replies, build_replies
-from ivr.store import Conversation, Store, UsageEvent
+from ivr.store import Store
 
 log = logging.getLogger(__name__)
 CHANNEL = "sms"
-
-
-def may_text(store: Store, number: str) -> bool:
-    """True when the line may send number a text: it has not opted out, as far as is known."""
-    try:
-        return not store.is_opted_out(number)
-    except Exception:  # any failure to read, whatever its type
-        # Closed, not open: a text to a number that said STOP breaks the law; a missed one does not.
-        log.exception("Could not read the opt-out list; no text is sent.")
-        return False
-
-
-def remember_sent(store: Store, number: str, topic: Topic, text: str) -> None:
-    """Note that number was sent topic's summary by other means, so MORE continues it."""
-    store.save_conversation(number, Conversation(topic.id, 0, None, text))
 
 
 @dataclass(frozen=True)
@@ -77,13 +63,8 @@ class SmsService:
                 match = replace(match, intent=Intent.MENU)
         if not self._allow(store, number):
             return None
-        try:
-            state = store.sms_state(number)
-        except Exception:  # any failure to read, whatever its type
-            # Closed, not open: without the opt-out list, nothing may be sent.
-            log.exception("Could not read the texter's opt-out and conversation; nothing sent.")
-            return None
-        if state.opted_out:
+        state = store.sms_state(number)  # None, logged, when it cannot be read
+        if state is None or state.opted_out:
             return None
         conversation = state.conversation
         if message_sid and conversation and conversation.last_message_sid == message_sid:

@@ -10,7 +10,6 @@ from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.exceptions import HTTPException
 
 from ivr.services import line
-from ivr.sms.service import may_text
 from ivr.twiml import is_refusal, twiml
 
 bp = Blueprint("sms", __name__, url_prefix="/sms")
@@ -68,7 +67,7 @@ def _apology(number: str) -> Response:
     """A short apology in both languages, only to a number known not to have opted out."""
     services = line()
     response = MessagingResponse()
-    if number and may_text(services.store, number):
+    if number and services.store.may_text(number):
         response.message(
             " / ".join(lang.prompt("sms_fallback") for lang in services.content.languages.values())
         )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 from dataclasses import replace
 
 from flask import Blueprint, Response, request, url_for
@@ -12,8 +11,9 @@ from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
 from ivr.content import LanguageContent
+from ivr.events import UsageEvent
+from ivr.numbers import E164
 from ivr.services import Line, after_response, line
-from ivr.store import UsageEvent
 from ivr.texting import Texter
 from ivr.twiml import is_refusal, say_voice, twiml
 from ivr.voice.flow import next_step
@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "voice"
 MAX_SPEECH = 300
-E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
 @bp.post("")

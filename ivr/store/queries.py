@@ -1,4 +1,4 @@
-"""The store: language preferences, SMS opt-outs, SMS paging and anonymous usage events.
+"""The Store: every read and write of the line's records, and the SQL they are made of.
 
 Every method takes a phone number and keeps only its keyed hash, so no caller of this module
 can put a number in the database by mistake.
@@ -10,83 +10,29 @@ import contextlib
 import functools
 import logging
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
+from typing import TypeVar
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
-from tenacity import retry, retry_if_exception, stop_after_delay, wait_fixed
 
+from ivr.events import LanguageChoice, UsageEvent
 from ivr.journal import OptOutJournal
 from ivr.security import NumberHasher
+from ivr.sms.conversation import Conversation
+from ivr.store.schema import caller_preferences, sms_conversations, sms_opt_outs, usage_events
 
 log = logging.getLogger(__name__)
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-# As long as SQLite's busy timeout: how long a new connection waits for another to switch to WAL.
-WAL_SWITCH_SECONDS = 10
-
-metadata = sa.MetaData()
-
-caller_preferences = sa.Table(
-    "caller_preferences",
-    metadata,
-    sa.Column("number_hash", sa.String(64), primary_key=True),
-    sa.Column("language", sa.String(8), nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-)
-
-sms_opt_outs = sa.Table(
-    "sms_opt_outs",
-    metadata,
-    sa.Column("number_hash", sa.String(64), primary_key=True),
-    sa.Column("opted_out", sa.Boolean, nullable=False),
-    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
-)
-
-sms_conversations = sa.Table(
-    "sms_conversations",
-    metadata,
-    sa.Column("number_hash", sa.String(64), primary_key=True),
-    sa.Column("topic_id", sa.String(64)),
-    sa.Column("next_part", sa.Integer, nullable=False, default=0),
-    sa.Column("last_message_sid", sa.String(64)),
-    sa.Column("last_reply", sa.Text),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-)
-
-usage_events = sa.Table(
-    "usage_events",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False, index=True),
-    sa.Column("channel", sa.String(8), nullable=False),
-    sa.Column("kind", sa.String(32), nullable=False),
-    sa.Column("topic", sa.String(64)),
-    sa.Column("language", sa.String(8)),
-    sa.Column("detail", sa.String(200)),
-    sa.Column("session", sa.String(16), index=True),  # keyed hash of a CallSid, never a number
-)
+_Read = TypeVar("_Read")
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class Conversation:
-    """Where an SMS conversation stands: the topic being paged and the next part to send."""
-
-    topic_id: str | None
-    next_part: int
-    last_message_sid: str | None
-    last_reply: str | None
 
 
 @dataclass(frozen=True)
@@ -96,106 +42,6 @@ class SmsState:
     opted_out: bool
     language: str | None
     conversation: Conversation | None
-
-
-@dataclass(frozen=True)
-class UsageEvent:
-    """One anonymous usage event: what was asked, on which channel, in which language."""
-
-    channel: str
-    kind: str
-    topic: str | None = None
-    language: str | None = None
-    detail: str | None = None
-    call_sid: str | None = None  # kept only as a keyed hash, to tell one call's events apart
-    occurred_at: datetime = field(default_factory=_now, compare=False)
-
-
-@dataclass(frozen=True)
-class LanguageChoice:
-    """A language a number chose, and when: a later choice is never undone by an earlier one."""
-
-    number: str
-    language: str
-    chosen_at: datetime = field(default_factory=_now)
-
-
-def create_engine(url: str) -> Engine:
-    """An engine for url whose commits do not wait for the disk unless a write asks (_durably).
-
-    SQLite gets WAL and a busy timeout for several workers. Bookkeeping is most of what the line
-    writes, and an fsync a commit would be most of its cost; opt-outs and opt-ins pay for one.
-    """
-    if url.startswith("sqlite"):
-        path = sa.engine.make_url(url).database
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"timeout": 10})
-
-        @sa.event.listens_for(engine, "connect")
-        def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA busy_timeout=10000")
-            _use_wal(cursor)
-            # NORMAL in WAL mode: a crash of the line loses no commit, a power cut the latest.
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.close()
-
-        return engine
-    if url.startswith(("postgres://", "postgresql://")):
-        url = "postgresql+psycopg://" + url.split("://", 1)[1]  # the driver the line ships
-    if not url.startswith("postgresql"):
-        raise ValueError("IVR_DATABASE_URL must be a sqlite:// or postgresql:// URL.")
-    # Set for the session when it connects, so no ROLLBACK the pool sends can undo it.
-    options = {"options": "-c synchronous_commit=off"}
-    return sa.create_engine(url, pool_pre_ping=True, connect_args=options)
-
-
-def _another_worker_is_switching(error: BaseException) -> bool:
-    return isinstance(error, sqlite3.OperationalError) and "locked" in str(error)
-
-
-@retry(
-    retry=retry_if_exception(_another_worker_is_switching),
-    stop=stop_after_delay(WAL_SWITCH_SECONDS),
-    wait=wait_fixed(0.01),
-    reraise=True,
-)
-def _use_wal(cursor: sqlite3.Cursor) -> None:
-    """Put the database in WAL mode, which the file keeps, waiting out another worker doing it.
-
-    Workers starting together on a new file all try to switch it; SQLite refuses all but one at
-    once ("database is locked") instead of calling the busy handler, as waiting could deadlock.
-    Once the winner has switched, the pragma needs no lock, so trying again for a moment is safe.
-    """
-    cursor.execute("PRAGMA journal_mode=WAL")
-
-
-def upgrade_schema(engine: Engine) -> None:
-    """Create the schema, or bring it up to the newest migration, one server at a time."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        _lock_for_migration(connection)
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
-
-
-# The key of the PostgreSQL advisory lock held while the schema is upgraded (any fixed number).
-_MIGRATION_LOCK = 20_110_523
-
-
-def _lock_for_migration(connection: sa.Connection) -> None:
-    """Hold the database's write lock until the migration commits.
-
-    Every gunicorn worker builds the app, so on a fresh database several upgrades start at once;
-    without the lock they all see no tables, all create them, and all but one fail to boot.
-    With it, the others wait, then find the schema at the newest migration and do nothing.
-    """
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock, taken before any read
-    else:
-        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
 
 
 class Store:
@@ -237,6 +83,14 @@ class Store:
             return True
         with self.engine.connect() as connection:
             return bool(connection.execute(_OPTED_OUT, {"key": key}).scalar())
+
+    def opt_out_status(self, number: str) -> bool | None:
+        """Whether number opted out; None (logged) when the opt-out list cannot be read."""
+        return self._read_closed(self.is_opted_out, number)
+
+    def may_text(self, number: str) -> bool:
+        """True when the line may text number: it has not opted out, and the list could be read."""
+        return self.opt_out_status(number) is False
 
     def set_opted_out(self, number: str, opted_out: bool) -> None:
         """Record an opt-out or opt-in durably before returning: in the database, or else
@@ -283,8 +137,14 @@ class Store:
         """Remember where this number's SMS conversation stands."""
         self._upsert(sms_conversations, _conversation_row(self._hash(number), conversation))
 
-    def sms_state(self, number: str) -> SmsState:
-        """Opt-out, language and conversation of a number, read together on one connection."""
+    def sms_state(self, number: str) -> SmsState | None:
+        """Opt-out, language and conversation of a number, read together on one connection.
+
+        None (logged) when they cannot be read: then nothing may be sent to the number.
+        """
+        return self._read_closed(self._read_sms_state, number)
+
+    def _read_sms_state(self, number: str) -> SmsState:
         key = self._hash(number)
         journaled = self._journaled_opt_out(key)
         with self.engine.connect() as connection:
@@ -396,6 +256,19 @@ class Store:
                 # connection as when it was made: a pragma, outside any transaction.
                 with contextlib.suppress(sqlite3.Error):
                     connection.connection.dbapi_connection.execute("PRAGMA synchronous=NORMAL")  # type: ignore[union-attr]
+
+    @staticmethod
+    def _read_closed(read: Callable[[str], _Read], number: str) -> _Read | None:
+        """read(number), or None when it fails in any way: the one fail-closed read of opt-outs.
+
+        Closed, not open: a text to a number that said STOP breaks the law; a missed one does
+        not. The failure is logged once, without the number.
+        """
+        try:
+            return read(number)
+        except Exception:  # any failure to read, whatever its type
+            log.exception("Could not read the opt-out list; no text is sent.")
+            return None
 
     def _upsert(self, table: sa.Table, row: dict[str, object]) -> None:
         """Insert row, or update the row with the same primary key, in one transaction."""

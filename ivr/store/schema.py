@@ -1,0 +1,49 @@
+"""The line's tables: what it keeps, keyed by the hash of a phone number, never the number.
+
+Alembic's migrations (ivr/migrations) create and change them; this metadata is what they are
+checked against.
+"""
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+caller_preferences = sa.Table(
+    "caller_preferences",
+    metadata,
+    sa.Column("number_hash", sa.String(64), primary_key=True),
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+sms_opt_outs = sa.Table(
+    "sms_opt_outs",
+    metadata,
+    sa.Column("number_hash", sa.String(64), primary_key=True),
+    sa.Column("opted_out", sa.Boolean, nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+sms_conversations = sa.Table(
+    "sms_conversations",
+    metadata,
+    sa.Column("number_hash", sa.String(64), primary_key=True),
+    sa.Column("topic_id", sa.String(64)),
+    sa.Column("next_part", sa.Integer, nullable=False, default=0),
+    sa.Column("last_message_sid", sa.String(64)),
+    sa.Column("last_reply", sa.Text),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+usage_events = sa.Table(
+    "usage_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("channel", sa.String(8), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("topic", sa.String(64)),
+    sa.Column("language", sa.String(8)),
+    sa.Column("detail", sa.String(200)),
+    sa.Column("session", sa.String(16), index=True),  # keyed hash of a CallSid, never a number
+)
