@@ -61,7 +61,7 @@ def webhooks(environ: Mapping[str, str], url: str | None) -> Webhooks:
         return Webhooks(url.rstrip("/"), token)
     from ivr import create_app
 
-    env = local_settings(environ | {"IVR_SIMULATOR": "false"}, "127.0.0.1", 5000, keep_token=False)
+    env = local_settings({**environ, "IVR_SIMULATOR": "false"}, "127.0.0.1", 5000, keep_token=False)
     settings = {
         key.removeprefix("IVR_"): value for key, value in env.items() if key.startswith("IVR_")
     }

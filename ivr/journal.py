@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 
 JOURNAL_FILE = "opt-out-journal.jsonl"
 
@@ -69,7 +70,7 @@ class OptOutJournal:
             return _parse(handle.read())
 
     @contextmanager
-    def _locked(self, mode: str) -> Iterator:  # type: ignore[type-arg]
+    def _locked(self, mode: str) -> Iterator[IO[str]]:
         # Several workers share the file; one at a time appends or replays.
         with self.path.open(mode, encoding="utf-8") as handle:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX)

@@ -23,4 +23,4 @@ def twiml(response: TwiML | str) -> Response:
 
 def is_refusal(error: Exception) -> bool:
     """True for a deliberate 4xx (403 unsigned, 405, 413): those stand; anything else is a fault."""
-    return isinstance(error, HTTPException) and bool(error.code) and error.code < 500
+    return isinstance(error, HTTPException) and error.code is not None and error.code < 500

@@ -103,14 +103,15 @@ def build_audio(
     except ManifestError:
         existing = {}  # rebuilt from scratch; the new manifest replaces the unreadable one
     others = [r for r in existing.values() if r.language not in engines]
-    todo, kept = [], []
+    todo: list[Wanted] = []
+    kept: list[Recording] = []
     for item in wanted:
         if item.language not in engines:
             raise EngineError(f"No engine was chosen for {item.language}.")
         recording = existing.get(item.key)
         if force or needs_recording(item, recording, engines[item.language], directory, explicit):
             todo.append(item)
-        else:
+        elif recording is not None:
             kept.append(recording)
     if dry_run:
         keys = {w.key for w in wanted}

@@ -110,7 +110,7 @@ def _parse_file(path: Path, code: str) -> LanguageContent:
         _topic(reader, entry, number)
         for number, entry in enumerate(reader.records(data, "topics", "topics"), 1)
     )
-    sites = data.get("sites") if isinstance(data.get("sites"), dict) else {}
+    sites: dict[str, Any] = data["sites"] if isinstance(data.get("sites"), dict) else {}
     if not sites:
         reader.problem("sites", "must be a mapping with 'names' and 'cancers'.")
     site_names = reader.mapping(sites, "names", "sites")

@@ -71,11 +71,11 @@ def _step(
 ) -> Outcome:
     """The reply in the chosen language; the language fields are filled in by next_reply."""
     intent = match.intent
-    if intent is Intent.TOPIC and match.topic in texts.summaries:
+    if intent is Intent.TOPIC and match.topic is not None and match.topic in texts.summaries:
         reply = texts.summaries[match.topic]
         paging = Conversation(match.topic, 0, message_sid, reply)
         return Outcome(reply, "summary", topic=match.topic, conversation=paging)
-    if intent is Intent.SITES and match.cancer in texts.sites:
+    if intent is Intent.SITES and match.cancer is not None and match.cancer in texts.sites:
         return Outcome(texts.sites[match.cancer], "sites", topic=SITES_TOPIC, detail=match.cancer)
     if intent is Intent.SITES:
         return Outcome(texts.sites_list, "sites-list", topic=SITES_TOPIC)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import command
@@ -33,7 +34,7 @@ def create_engine(url: str) -> Engine:
         engine = sa.create_engine(url, connect_args={"timeout": 10})
 
         @sa.event.listens_for(engine, "connect")
-        def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA busy_timeout=10000")
             _use_wal(cursor)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -356,7 +356,8 @@ _SMS_STATE = sa.select(
 
 
 # The two databases the line supports, each with its own INSERT ... ON CONFLICT.
-_DIALECT_INSERT = {
+# Both dialects' insert() builds an Insert with on_conflict_do_update and excluded.
+_DIALECT_INSERT: dict[str, Any] = {
     "sqlite": sqlite_insert,
     "postgresql": postgresql_insert,
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 from dataclasses import replace
+from typing import Any
 
 from flask import Blueprint, Response, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
@@ -115,7 +116,7 @@ def _error(error: Exception) -> Response | HTTPException:
     response = VoiceResponse()
     for language in languages:
         response.say(language.prompt("voice_error"), **say_voice(language.code))
-    query = {"lang": code, "at": "menu"} if len(languages) == 1 else {}
+    query: dict[str, Any] = {"lang": code, "at": "menu"} if len(languages) == 1 else {}
     response.redirect(url_for("voice.call", **query, err="1"), method="POST")
     return twiml(response)
 
