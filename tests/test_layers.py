@@ -25,6 +25,7 @@ DOMAIN = (
     "ivr.sms.replies",
     "ivr.sms.keywords",
     "ivr.events",
+    "ivr.language",
 )
 
 # Stands in for the `ivr` package without running its __init__, so only the content's own
