@@ -18,6 +18,7 @@ from ivr.bookkeeping import Bookkeeping
 from ivr.config import Settings
 from ivr.content import load_content
 from ivr.journal import JOURNAL_FILE, OptOutJournal
+from ivr.language import LanguageGuesser
 from ivr.security import WEBHOOK_PREFIXES, NumberHasher, SignatureCheck, load_hash_secret
 from ivr.services import EXTENSION, Line
 from ivr.simulator.outbox import Outbox
@@ -53,7 +54,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             log.warning("Opt-outs kept while the database was down are now in the database.")
     except SQLAlchemyError:
         log.warning("The database is not answering; journaled opt-outs wait.", exc_info=True)
-    sms = SmsService.build(content, settings)
+    guesser = LanguageGuesser.build(content)
+    sms = SmsService.build(content, settings, guesser)
     services = Line(
         settings=settings,
         content=content,
@@ -66,6 +68,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         catalogue=catalogue,
         voice=VoiceService.build(content, settings, catalogue),
         sms=sms,
+        guesser=guesser,
         texter=Texter(settings, store, sms.limit) if settings.sms_sending_enabled else None,
         outbox=Outbox() if settings.simulator else None,
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from ivr.audio.catalogue import AudioStatus, load_catalogue
 from ivr.config import AUDIO_DIR, Settings, SettingsError
 from ivr.content import CONTENT_DIR, LANGUAGES, Content, ContentError, load_content
-from ivr.sms.replies import SEGMENT_BUDGET, ReplySize, reply_sizes
+from ivr.sms.replies import DID_YOU_MEAN, SEGMENT_BUDGET, ReplySize, reply_sizes
 
 SHOWN_IDS = 10  # missing or stale recordings `ivr check` names before it says "and N more"
 
@@ -92,13 +92,19 @@ def _check_sms_sizes(report: Report, content: Content) -> None:
             report.fail(f"sms: {problem}")
         return
     parts: dict[tuple[str, str], list[ReplySize]] = {}
+    guesses: dict[str, list[ReplySize]] = {}
     for reply in sizes:
         if reply.part:
             parts.setdefault((reply.language, reply.part), []).append(reply)
+        elif reply.name.startswith(DID_YOU_MEAN):
+            guesses.setdefault(reply.language, []).append(reply)
         else:
             _size_line(report, f"sms {reply.language} {reply.name}", [reply])
     for (code, topic), pages in parts.items():
         _size_line(report, f"sms {code} {topic}, full answer in {len(pages)} part(s)", pages)
+    for code, replies in guesses.items():
+        # One line for every "Did you mean" of a language, each measured: the word varies.
+        _size_line(report, f"sms {code} did you mean, each of {len(replies)} words", replies)
 
 
 def _size_line(report: Report, label: str, replies: list[ReplySize]) -> None:

@@ -20,6 +20,8 @@ REPO_ROOT = PACKAGE_DIR.parent
 AUDIO_DIR = REPO_ROOT / "audio"
 # NCI's Cancer Information Service, 1-800-4-CANCER.
 CIS_NUMBER = "+18004226237"
+# The 988 Suicide & Crisis Lifeline's ten-digit number, which Twilio can dial and reaches 988.
+CRISIS_NUMBER = "+18002738255"
 # Replies to one number: enough to page through the longest answer, too few to run up a bill.
 DEFAULT_SMS_RATE_LIMIT = "10/minute;100/day"
 # Where the rate limiter counts: in each worker's memory, or shared in Redis.
@@ -47,6 +49,7 @@ class Settings:
     content_dir: Path = PACKAGE_DIR / "content"
     audio_base_url: str = ""
     transfer_number: str = CIS_NUMBER
+    crisis_number: str = CRISIS_NUMBER  # where a caller in distress is put through at once
     twilio_account_sid: str = ""
     twilio_from: str = ""
     twilio_api_url: str = "https://api.twilio.com"
@@ -125,7 +128,7 @@ def _parse(raw: dict[str, Any]) -> dict[str, Any]:
     for name in ("instance_dir", "audio_dir", "content_dir"):
         if name in out:
             out[name] = Path(out[name]).expanduser().resolve()
-    for name in ("transfer_number", "twilio_from"):
+    for name in ("transfer_number", "crisis_number", "twilio_from"):
         if out.get(name) and not E164.match(str(out[name])):
             raise SettingsError(
                 f"{_var(name)} must be a phone number in E.164 form such as +18004226237."

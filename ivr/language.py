@@ -46,6 +46,8 @@ ENGLISH_WORDS = frozenset(
     mom mother mum dad father husband wife daughter sister brother kids children family friend
     stage month months year years week weeks day days end happens happen mean means meaning
     true truth person people work pay english spanish
+    nearest near clinic appointment insurance cost costs money ride weather joke cat
+    dog sure safe back later home house car phone number
     """.split()
 )
 SPANISH_WORDS = frozenset(
@@ -69,6 +71,8 @@ SPANISH_WORDS = frozenset(
     amigo amiga etapa estadio mes meses ano anos semana semanas dia tiempo queda quedan pasa
     pasar significa verdad persona gente trabajo trabajar pagar regreso volvio extiende
     extendio toy jaja jajaja ingles espanol pues ntp tqm tmb dnd grax
+    seguro medico medica cita cerca cercano cercana clinica costo cuesta dinero tarde
+    llamarme llamen casa carro telefono numero perro gato chiste calor frio
     """.split()
 )
 # Words both languages write alike, or that mean nothing to tell them apart; they never vote,
@@ -80,6 +84,8 @@ SHARED_WORDS = frozenset(
     radio general
     """.split()
 )
+# Ordinary words of either language: never taken for a typo of a keyword ("live", "vivir").
+ORDINARY_WORDS = ENGLISH_WORDS | SPANISH_WORDS | SHARED_WORDS
 # A word the content writes in both languages votes only if one writes it this many times
 # more often than the other ("metastatic" appears once in the Spanish file, in a title).
 CONTENT_RATIO = 5
@@ -134,9 +140,7 @@ class LanguageGuesser:
     @classmethod
     def build(cls, content: Content) -> LanguageGuesser:
         """The words listed here and the content's own, and lingua's English and Spanish models."""
-        detector = (
-            LanguageDetectorBuilder.from_languages(*_CODES).with_preloaded_language_models().build()
-        )
+        detector = LanguageDetectorBuilder.from_languages(*_CODES).build()
         return cls(vocabulary(content), detector)
 
     def guess(self, text: str) -> str | None:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # the types only: these modules import this one
     from ivr.bookkeeping import Bookkeeping
     from ivr.config import Settings
     from ivr.content import Content
+    from ivr.language import LanguageGuesser
     from ivr.security import SignatureCheck
     from ivr.simulator.outbox import Outbox
     from ivr.sms.service import SmsService
@@ -43,6 +44,7 @@ class Line:
     catalogue: Catalogue
     voice: VoiceService  # the call's vocabularies and caches
     sms: SmsService  # the texting line's words, replies and rate limit
+    guesser: LanguageGuesser  # the language of a message or of a caller's words, when clear
     texter: Texter | None  # the line's own texts; None when sending is not set up
     outbox: Outbox | None  # the simulator's stand-in for Twilio's Messages API, when it is on
 

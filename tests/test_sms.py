@@ -111,11 +111,21 @@ def test_more_before_any_topic(phone: Phone) -> None:
 def test_language_is_remembered_for_the_number(app: Flask, phone: Phone) -> None:
     assert phone.send("ESPANOL") == REPLIES["es"].menu
     assert store_of(app).language_for(CALLER) == "es"
-    assert phone.send("1") == REPLIES["es"].summaries["what-is"]
-    assert phone.send("symptoms") == REPLIES["es"].summaries["symptoms"]  # still Spanish
+    assert phone.send("1") == REPLIES["es"].summaries["what-is"]  # a number: still Spanish
+    assert phone.send("melanoma") == REPLIES["es"].sites["melanoma"]  # a word of both: too
     assert phone.send("ENGLISH") == REPLIES["en"].menu
     assert phone.send("1") == REPLIES["en"].summaries["what-is"]
     assert store_of(app).language_for(CALLER) == "en"
+
+
+def test_each_message_is_answered_in_its_own_language(app: Flask, phone: Phone) -> None:
+    assert phone.send("ESPANOL") == REPLIES["es"].menu
+    assert phone.send("what are the symptoms") == REPLIES["en"].summaries["symptoms"]
+    assert store_of(app).language_for(CALLER) == "en"  # and remembered
+    assert phone.send("5") == REPLIES["en"].summaries["symptoms"]
+    assert phone.send("que es el tratamiento") == REPLIES["es"].summaries["treatment"]
+    assert phone.send("MENU") == REPLIES["es"].menu  # a word of both languages keeps Spanish
+    assert phone.send("START") == REPLIES["es"].menu  # carriers' words say nothing of language
 
 
 def test_a_first_message_in_spanish_gets_spanish(app: Flask, client: FlaskClient) -> None:
@@ -132,13 +142,15 @@ def test_sites_help_and_menu(phone: Phone) -> None:
     assert phone.send("sites") == REPLIES["en"].sites_list
     assert phone.send("help") == REPLIES["en"].help
     assert phone.send("INFO") == REPLIES["en"].menu
-    assert phone.send("AYUDA") == REPLIES["en"].help  # the remembered language is English
+    assert phone.send("AYUDA") == REPLIES["es"].help  # written in Spanish: answered so
     assert phone.send("sintomas en español") == REPLIES["es"].summaries["symptoms"]
     assert phone.send("SITIOS MAMA") == REPLIES["es"].sites["breast"]
 
 
 def test_not_understood_gets_the_menu_with_a_guess(phone: Phone) -> None:
     assert phone.send("lugn please") == REPLIES["en"].did_you_mean("LUNG")
+    assert phone.send("qwxz") == REPLIES["en"].not_understood_again  # twice in a row: a person
+    assert phone.send("5") == REPLIES["en"].summaries["symptoms"]
     assert phone.send("qwxz") == REPLIES["en"].not_understood
 
 
@@ -162,7 +174,8 @@ def test_opt_out_then_nothing_goes_out_until_opt_in(db_app: Flask, db_phone: Pho
 def test_yes_from_a_number_that_never_opted_out_gets_the_menu(phone: Phone) -> None:
     assert phone.send("brst") is not None
     assert phone.send("yes") == REPLIES["en"].menu
-    assert phone.send("Sí") == REPLIES["en"].menu  # the remembered language is English
+    assert phone.send("YES") == REPLIES["en"].menu
+    assert phone.send("Sí") == REPLIES["es"].menu  # written in Spanish: answered so
 
 
 def test_a_spanish_opt_out_is_confirmed_once(app: Flask, phone: Phone) -> None:

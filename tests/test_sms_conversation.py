@@ -9,7 +9,8 @@ from ivr.sms.conversation import Conversation, next_reply, reply_language
 from ivr.sms.keywords import Intent, Match
 from ivr.sms.replies import build_replies
 
-REPLIES = build_replies(load_content())
+CONTENT = load_content()
+REPLIES = build_replies(CONTENT)
 
 
 @pytest.mark.parametrize(
@@ -17,7 +18,8 @@ REPLIES = build_replies(load_content())
     [
         (Match(Intent.MENU, switch_to="es"), "en", ("es", "es")),
         (Match(Intent.MENU, switch_to="es"), "es", ("es", None)),
-        (Match(Intent.TOPIC, topic="symptoms", language="es"), "en", ("en", None)),
+        (Match(Intent.TOPIC, topic="symptoms", language="es"), "en", ("es", "es")),
+        (Match(Intent.TOPIC, topic="symptoms", language="en"), "en", ("en", None)),
         (Match(Intent.TOPIC, topic="symptoms", language="es"), None, ("es", "es")),
         (Match(Intent.TOPIC, topic="symptoms"), None, ("en", None)),
         (Match(Intent.TOPIC, topic="symptoms"), "es", ("es", None)),
@@ -88,7 +90,6 @@ def test_sites_and_the_list_of_types() -> None:
         (Match(Intent.HELP), "help"),
         (Match(Intent.OPT_IN), "opted_in"),
         (Match(Intent.EMPTY), "no_text"),
-        (Match(Intent.UNKNOWN), "not_understood"),
         (Match(Intent.OPT_OUT), "opted_out"),
     ],
 )
@@ -103,7 +104,37 @@ def test_twilio_confirms_its_own_opt_outs_so_the_line_says_nothing() -> None:
     assert outcome.reply is None and outcome.event == "opt-out"
 
 
-def test_not_understood_with_a_guess() -> None:
-    outcome = next_reply(Match(Intent.UNKNOWN, suggestion="LUNG"), "en", None, REPLIES, "SM1")
+def test_not_understood_with_a_guess_in_the_reply_language() -> None:
+    guesses = (("en", "LUNG"), ("es", "PULMÓN"))
+    outcome = next_reply(Match(Intent.UNKNOWN, suggestions=guesses), "en", None, REPLIES, "SM1")
     assert outcome.reply == REPLIES["en"].did_you_mean("LUNG")
     assert outcome.event == "not-understood"
+    spanish = next_reply(Match(Intent.UNKNOWN, suggestions=guesses), "es", None, REPLIES, "SM1")
+    assert spanish.reply == REPLIES["es"].did_you_mean("PULMÓN")
+    only_english = (("en", "LUNG"),)
+    never_the_other_language = next_reply(
+        Match(Intent.UNKNOWN, suggestions=only_english), "es", None, REPLIES, "SM1"
+    )
+    assert never_the_other_language.reply == REPLIES["es"].not_understood
+
+
+def test_a_second_miss_in_a_row_names_a_person_and_an_answer_resets_it() -> None:
+    first = next_reply(Match(Intent.UNKNOWN), "en", None, REPLIES, "SM1")
+    assert first.reply == REPLIES["en"].not_understood
+    assert first.conversation is not None and first.conversation.misses == 1
+    second = next_reply(Match(Intent.UNKNOWN), "en", first.conversation, REPLIES, "SM2")
+    assert second.reply == REPLIES["en"].not_understood_again
+    assert "1-800-422-6237" in second.reply
+    menu = next_reply(Match(Intent.MENU), "en", second.conversation, REPLIES, "SM3")
+    assert menu.conversation is not None and menu.conversation.misses == 0
+    again = next_reply(Match(Intent.UNKNOWN), "en", menu.conversation, REPLIES, "SM4")
+    assert again.reply == REPLIES["en"].not_understood
+
+
+@pytest.mark.parametrize("code", ["en", "es"])
+def test_a_reply_that_did_not_understand_keeps_help_and_the_other_language(code: str) -> None:
+    end = CONTENT[code].prompt("sms_not_understood_end")
+    words = {"en": ("HELP", "ESPANOL"), "es": ("AYUDA", "ENGLISH")}[code]
+    for reply in (REPLIES[code].not_understood, REPLIES[code].did_you_mean("X")):
+        assert reply.endswith(end)
+    assert all(word in REPLIES[code].not_understood_again for word in words)

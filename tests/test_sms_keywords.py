@@ -272,10 +272,24 @@ def test_long_messages_are_read_from_their_start() -> None:
     assert match_keyword("and " * 600 + "symptoms", VOCABULARY).intent is Intent.UNKNOWN
 
 
-def test_not_understood_offers_the_closest_word() -> None:
-    assert match_keyword("lugn", VOCABULARY).suggestion == "LUNG"
-    assert match_keyword("utro", VOCABULARY).suggestion == "ÚTERO"
-    assert match_keyword("zzzz qqq", VOCABULARY).suggestion is None
+def test_not_understood_offers_the_closest_word_of_each_language() -> None:
+    assert dict(match_keyword("lugn", VOCABULARY).suggestions).get("en") == "LUNG"
+    assert dict(match_keyword("utro", VOCABULARY).suggestions).get("es") == "ÚTERO"
+    assert match_keyword("zzzz qqq", VOCABULARY).suggestions == ()
+
+
+@pytest.mark.parametrize(
+    "text", ["live", "long", "I want", "vivir", "how long will this take", "quiero vivir mucho"]
+)
+def test_no_guess_for_ordinary_words(text: str) -> None:
+    # "live" is no typo of LIVER, "long" none of LUNG, "vivir" none of anything.
+    assert match_keyword(text, VOCABULARY).suggestions == ()
+
+
+def test_a_guess_is_a_keyword_of_the_reply_language() -> None:
+    assert "LUNG" in VOCABULARY.hint_words("en") and "LUNG" not in VOCABULARY.hint_words("es")
+    assert "PULMÓN" in VOCABULARY.hint_words("es")
+    assert "PULMÓN" not in VOCABULARY.hint_words("en")
 
 
 def _with_topic(content: Content, code: str, index: int, **changes: object) -> Content:

@@ -114,7 +114,8 @@ def test_menu_lists_the_nine_topics_by_number(code: str) -> None:
     assert lines[10] == language.prompt("sms_menu_end")
     guess = REPLIES[code].did_you_mean("LUNG")
     assert guess.split("\n")[0] == language.prompt("sms_did_you_mean", word="LUNG")
-    assert guess.split("\n")[1:] == lines[1:10]
+    assert guess.split("\n")[1:10] == lines[1:10]
+    assert guess.split("\n")[10] == language.prompt("sms_not_understood_end")
 
 
 @pytest.mark.parametrize("code", LANGUAGES)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ivr.content import load_content
+from ivr.language import LanguageGuesser
 from ivr.sms.conversation import Conversation
 from ivr.sms.keywords import TextVocabulary
 from ivr.sms.ratelimit import RateLimit
@@ -21,7 +22,10 @@ REPLIES = build_replies(CONTENT)
 @pytest.fixture
 def service() -> SmsService:
     return SmsService(
-        TextVocabulary.from_content(CONTENT), REPLIES, RateLimit("50/minute", "memory://")
+        TextVocabulary.from_content(CONTENT),
+        REPLIES,
+        RateLimit("50/minute", "memory://"),
+        LanguageGuesser.build(CONTENT),
     )
 
 

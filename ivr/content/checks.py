@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from ivr.content.model import LanguageContent, fold, placeholders
+from ivr.content.model import CONCERNS, LanguageContent, fold, placeholders
 from ivr.segments import is_gsm7
 
 SUMMARY_LIMITS = {"en": 230, "es": 150}
@@ -24,6 +24,9 @@ def content_problems(
         problems.extend(_check_counts(language, directory / f"{code}.yaml"))
     problems.extend(_compare_languages(languages))
     problems.extend(_check_keywords(languages))
+    for code, language in languages.items():
+        if tuple(language.concerns) != CONCERNS:
+            problems.append(f"{code}.yaml: concerns: must be {' and '.join(CONCERNS)}, in order.")
     problems.extend(_check_english(languages["en"], fact_sheet, directory / "en.yaml"))
     for code, language in languages.items():
         problems.extend(_check_summaries(language, directory / f"{code}.yaml"))
@@ -68,6 +71,7 @@ def _compare_languages(languages: Mapping[str, LanguageContent]) -> list[str]:
             ("prompts", sorted(english.prompts), sorted(other.prompts)),
             ("speech", sorted(english.speech), sorted(other.speech)),
             ("commands", sorted(english.commands), sorted(other.commands)),
+            ("concerns", list(english.concerns), list(other.concerns)),
         ):
             for missing in [i for i in mine if i not in theirs]:
                 problems.append(f"{name}: {kind} {missing}: is in en.yaml but missing here.")
@@ -98,13 +102,15 @@ def _compare_languages(languages: Mapping[str, LanguageContent]) -> list[str]:
 
 
 def _check_keywords(languages: Mapping[str, LanguageContent]) -> list[str]:
-    """No word, in either language, may pick two different topics, cancer types or commands."""
+    """No word, in either language, may pick two different topics, cancer types, commands or
+    concerns: a distress word is never also a topic keyword."""
     owners: dict[str, tuple[str, str]] = {}
     problems = []
     for code, language in languages.items():
         entries = [(f"topic {t.id}", t.keywords) for t in language.topics]
         entries += [(f"cancer {c.id}", c.synonyms) for c in language.cancers]
         entries += [(f"command {name}", words) for name, words in language.commands.items()]
+        entries += [(f"concern {name}", words) for name, words in language.concerns.items()]
         for owner, words in entries:
             for word in words:
                 key = fold(word)

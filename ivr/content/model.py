@@ -14,6 +14,8 @@ from dataclasses import dataclass
 LANGUAGES = ("en", "es")
 # The answer after which callers and texters can ask for a type of cancer's sites.
 SITES_TOPIC = "where-spread"
+# What the concerns section of each file must name: distress first, then personal questions.
+CONCERNS = ("distress", "personal")
 TEXTED_ONLY = "sms_"  # prompts with ids starting so are never spoken
 
 
@@ -75,6 +77,8 @@ class LanguageContent:
     speech: Mapping[str, tuple[str, ...]]  # command id -> words a caller may say for it
     # Texted words that are not topics or cancer types: command id -> words (MORE, MENU, ...).
     commands: Mapping[str, tuple[str, ...]]
+    # Hard moments, recognised before anything but an opt-out: concern id (CONCERNS) -> phrases.
+    concerns: Mapping[str, tuple[str, ...]]
 
     def topic(self, topic_id: str) -> Topic:
         """The topic with this id."""

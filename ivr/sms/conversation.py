@@ -13,6 +13,7 @@ from ivr.sms.keywords import Intent, Match
 from ivr.sms.replies import Replies
 
 DEFAULT_LANGUAGE = "en"
+NOT_UNDERSTOOD = "not-understood"
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Conversation:
     next_part: int
     last_message_sid: str | None
     last_reply: str | None
+    misses: int = 0  # messages in a row the line did not understand
 
 
 @dataclass(frozen=True)
@@ -41,16 +43,14 @@ class Outcome:
 def reply_language(match: Match, remembered: str | None) -> tuple[str, str | None]:
     """The language to answer in, and the one to remember for the number, if it changes.
 
-    An explicit ENGLISH or ESPANOL wins and is remembered; then the number's remembered language;
-    then the language the message is written in, remembered so a later "5" or "MORE" keeps it.
+    An explicit ENGLISH or ESPANOL wins; then the language the message is clearly written in,
+    whatever the number used before; both are remembered, so a later "5" or "MORE" keeps them.
+    A message in no clear language (a number, MENU, "melanoma") keeps the remembered one.
     """
-    if match.switch_to:
-        return match.switch_to, (match.switch_to if match.switch_to != remembered else None)
-    if remembered:
-        return remembered, None
-    if match.language:
-        return match.language, match.language
-    return DEFAULT_LANGUAGE, None
+    chosen = match.switch_to or match.language
+    if chosen:
+        return chosen, (chosen if chosen != remembered else None)
+    return remembered or DEFAULT_LANGUAGE, None
 
 
 def next_reply(
@@ -63,6 +63,9 @@ def next_reply(
     """The reply to one message, for a number that has not opted out."""
     code, remember = reply_language(match, remembered_language)
     step = _step(match, conversation, replies[code], message_sid)
+    if step.event != NOT_UNDERSTOOD and step.conversation is None and conversation:
+        if conversation.misses:
+            step = replace(step, conversation=replace(conversation, misses=0))
     return replace(step, language=code, remember_language=remember)
 
 
@@ -87,6 +90,10 @@ def _step(
         if conversation and conversation.topic_id:
             restart = Conversation(conversation.topic_id, 0, message_sid, texts.menu)
         return Outcome(texts.menu, "language", detail=texts.language.code, conversation=restart)
+    if intent is Intent.DISTRESS:
+        return Outcome(texts.distress, "distress")
+    if intent is Intent.PERSONAL:
+        return Outcome(texts.personal, "personal")
     if intent is Intent.OPT_OUT:
         return Outcome(None if match.handled_by_twilio else texts.opted_out, "opt-out")
     if intent is Intent.MENU:
@@ -97,9 +104,24 @@ def _step(
         return Outcome(texts.opted_in, "opt-in")
     if intent is Intent.EMPTY:
         return Outcome(texts.no_text, "no-text")
-    if match.suggestion:
-        return Outcome(texts.did_you_mean(match.suggestion), "not-understood")
-    return Outcome(texts.not_understood, "not-understood")
+    return _not_understood(match, conversation, texts, message_sid)
+
+
+def _not_understood(
+    match: Match, conversation: Conversation | None, texts: Replies, message_sid: str
+) -> Outcome:
+    """The menu, with a guess when the message is a typo of a keyword; twice: a person."""
+    misses = (conversation.misses if conversation else 0) + 1
+    suggestion = dict(match.suggestions).get(texts.language.code)
+    if misses >= 2:
+        reply = texts.not_understood_again
+    elif suggestion:
+        reply = texts.did_you_mean(suggestion)
+    else:
+        reply = texts.not_understood
+    kept = conversation or Conversation(None, 0, None, None)
+    noted = replace(kept, last_message_sid=message_sid, last_reply=reply, misses=misses)
+    return Outcome(reply, NOT_UNDERSTOOD, conversation=noted)
 
 
 def _more(texts: Replies, conversation: Conversation | None, message_sid: str) -> Outcome:

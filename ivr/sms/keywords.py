@@ -13,7 +13,9 @@ from enum import Enum
 
 from rapidfuzz import fuzz, process
 
+from ivr.concerns import Concern, ConcernWords
 from ivr.content import SITES_TOPIC, Content, ContentError, fold
+from ivr.language import ORDINARY_WORDS
 
 # rapidfuzz's ratio (100 = the same) a typed word needs to count as a keyword: one slip in a
 # word of six letters or more passes ("symtoms", "brest", "tratamento"), while "color" for
@@ -27,8 +29,10 @@ FUZZY_MAX_WORDS = 12
 # How much of a message is read at all: a question names its subject early.
 MAX_WORDS = 40
 MAX_CHARACTERS = 400
-# The similarity a word needs to be offered back as "Did you mean ...?".
-HINT_THRESHOLD = 70
+# The similarity a word needs to be offered back as "Did you mean ...?": one slip in a word of
+# four letters ("lugn" for "lung") or more.
+HINT_THRESHOLD = 75
+HINT_MIN_LETTERS = 4
 # Phrases with more words than this are not looked for (the longest speech hint has six).
 MAX_PHRASE_WORDS = 6
 
@@ -85,6 +89,8 @@ class Intent(Enum):
 
     OPT_OUT = "opt-out"
     OPT_IN = "opt-in"
+    DISTRESS = "distress"  # suicide, self-harm, an emergency: the crisis numbers
+    PERSONAL = "personal"  # a question about one's own situation
     TOPIC = "topic"
     SITES = "sites"
     MORE = "more"
@@ -104,7 +110,8 @@ class Match:
     cancer: str | None = None  # the cancer id, for SITES (None: list the types)
     language: str | None = None  # the language the message is written in, when it tells
     switch_to: str | None = None  # a language the texter asked for ("ESPANOL")
-    suggestion: str | None = None  # for UNKNOWN: the closest word, as the content writes it
+    # For UNKNOWN: by language, the keyword the message is a plausible typo of, as written.
+    suggestions: tuple[tuple[str, str], ...] = ()
     handled_by_twilio: bool = False  # for OPT_OUT: Twilio confirms it itself
 
 
@@ -138,22 +145,32 @@ COMMAND_INTENTS = {
     "sites": Intent.SITES,
 }
 LANGUAGE_COMMANDS = {"english": "en", "spanish": "es"}
+CONCERN_INTENTS = {Concern.DISTRESS: Intent.DISTRESS, Concern.PERSONAL: Intent.PERSONAL}
 
 
 class TextVocabulary:
     """Every word and phrase a texter may send, folded, with what it picks."""
 
-    def __init__(self, phrases: dict[str, Target], topic_numbers: dict[int, str]) -> None:
+    def __init__(
+        self,
+        phrases: dict[str, Target],
+        topic_numbers: dict[int, str],
+        concerns: ConcernWords,
+        ordinary: frozenset[str] = ORDINARY_WORDS,
+    ) -> None:
         self.phrases = phrases
         self.topic_numbers = topic_numbers
+        self.concerns = concerns
+        self.ordinary = ordinary  # words never taken for a typo of a keyword
         self._by_length: dict[int, list[str]] = {}
         for phrase in phrases:
             self._by_length.setdefault(phrase.count(" ") + 1, []).append(phrase)
-        self._hint_choices = [
-            phrase
-            for phrase, target in phrases.items()
-            if len(phrase) >= 4 and " " not in phrase and target.kind != "command"
-        ]
+        # The words a "Did you mean" may offer, by the language of its reply.
+        self._hint_choices: dict[str, list[str]] = {}
+        for phrase, target in phrases.items():
+            if len(phrase) >= HINT_MIN_LETTERS and " " not in phrase and target.kind != "command":
+                for code in target.languages:
+                    self._hint_choices.setdefault(code, []).append(phrase)
 
     @classmethod
     def from_content(cls, content: Content) -> TextVocabulary:
@@ -181,7 +198,7 @@ class TextVocabulary:
             if phrase.count(" ") < MAX_PHRASE_WORDS:
                 phrases.setdefault(phrase, target)
         numbers = {topic.number: topic.id for topic in content["en"].topics}
-        return cls(phrases, numbers)
+        return cls(phrases, numbers, ConcernWords.from_content(content))
 
     def exact_hits(self, words: list[str]) -> tuple[list[_Hit], set[int]]:
         """Every phrase found as written, longest first, each word used by one phrase only."""
@@ -216,22 +233,31 @@ class TextVocabulary:
                     used.update(span)
         return hits
 
-    def hint_words(self) -> list[str]:
-        """Every word closest() may offer, as the content writes it."""
-        return [self.phrases[phrase].display for phrase in self._hint_choices]
+    def hint_words(self, language: str) -> list[str]:
+        """Every word closest() may offer in a reply in language, as the content writes it."""
+        return [self.phrases[phrase].display for phrase in self._hint_choices.get(language, [])]
 
-    def closest(self, words: Iterable[str]) -> str | None:
-        """The content word most like one of words, for a hint, or None if none is close."""
+    def closest(self, words: Iterable[str], language: str) -> str | None:
+        """The keyword of language that one of words is a plausible typo of, or None.
+
+        Never for an ordinary word of either language: "live" is no typo of "liver".
+        """
         best: tuple[float, str] | None = None
+        choices = self._hint_choices.get(language, [])
         for word in list(words)[:FUZZY_MAX_WORDS]:
-            if len(word) < 3:
+            if len(word) < HINT_MIN_LETTERS or word in self.ordinary:
                 continue
             found = process.extractOne(
-                word, self._hint_choices, scorer=fuzz.ratio, score_cutoff=HINT_THRESHOLD
+                word, choices, scorer=fuzz.ratio, score_cutoff=HINT_THRESHOLD
             )
             if found and (best is None or found[1] > best[0]):
                 best = (found[1], found[0])
         return self.phrases[best[1]].display if best else None
+
+    def suggestions(self, words: list[str]) -> tuple[tuple[str, str], ...]:
+        """For each language, the keyword words are a plausible typo of, if any."""
+        found = ((code, self.closest(words, code)) for code in sorted(self._hint_choices))
+        return tuple((code, word) for code, word in found if word)
 
 
 def _targets(
@@ -264,6 +290,10 @@ def match_keyword(text: str, vocabulary: TextVocabulary) -> Match:
     opted = _opt_match(text, words)
     if opted:
         return opted
+    concern = vocabulary.concerns.find(text)
+    if concern:
+        intent = CONCERN_INTENTS[concern.concern]
+        return Match(intent, language=concern.language or _marked_language(text))
     phrase = " ".join(words)
     if phrase.isdigit():
         topic = vocabulary.topic_numbers.get(int(phrase))
@@ -275,7 +305,7 @@ def match_keyword(text: str, vocabulary: TextVocabulary) -> Match:
         hits += vocabulary.typo_hits(words, used)
     if not hits:
         language = _marked_language(text)
-        return Match(Intent.UNKNOWN, language=language, suggestion=vocabulary.closest(words))
+        return Match(Intent.UNKNOWN, language=language, suggestions=vocabulary.suggestions(words))
     return _resolve(hits, _marked_language(text))
 
 

@@ -17,6 +17,8 @@ from ivr.sms.keywords import TextVocabulary
 # The most segments a reply may take: English stays in GSM-7 (153 characters a part); Spanish
 # accents make a message UCS-2 (67 a part), so it gets one more.
 SEGMENT_BUDGET = {"en": 2, "es": 3}
+# The name reply_sizes gives each "Did you mean" reply, before the word it offers.
+DID_YOU_MEAN = "did you mean"
 # Where a long answer may be cut, gentlest first: after a sentence, after a clause, any space.
 _BREAKS = (re.compile(r"(?<=[.!?])\s+"), re.compile(r"(?<=[,;:])\s+"), re.compile(r"\s+"))
 # The widest page number a footer is measured with before pages are counted.
@@ -42,6 +44,12 @@ def menu_reply(language: LanguageContent, opening: str, with_end: bool = True) -
     if with_end:
         lines.append(language.prompt("sms_menu_end"))
     return "\n".join(lines)
+
+
+def _not_understood(language: LanguageContent, opening: str) -> str:
+    """The menu after a message not understood, ending with the ways to help and language."""
+    end = language.prompt("sms_not_understood_end")
+    return f"{menu_reply(language, opening, with_end=False)}\n{end}"
 
 
 def sites_list_reply(language: LanguageContent) -> str:
@@ -131,8 +139,11 @@ class Replies:
     help: str
     opted_out: str
     opted_in: str
+    distress: str  # the crisis numbers, first of all
+    personal: str  # what the line can't answer, who can, and where the fact sheet speaks
     no_text: str
     not_understood: str
+    not_understood_again: str  # a second in a row: the Cancer Information Service
     more_nothing: str
     more_done: str
     sites_list: str
@@ -150,8 +161,11 @@ class Replies:
             help=prompt("sms_help"),
             opted_out=prompt("sms_opted_out"),
             opted_in=prompt("sms_opted_in"),
+            distress=prompt("sms_distress"),
+            personal=prompt("sms_personal"),
             no_text=menu_reply(language, prompt("sms_no_text"), with_end=False),
-            not_understood=menu_reply(language, prompt("sms_not_understood"), with_end=False),
+            not_understood=_not_understood(language, prompt("sms_not_understood")),
+            not_understood_again=prompt("sms_not_understood_again"),
             more_nothing=prompt("sms_more_nothing"),
             more_done=prompt("sms_more_done"),
             sites_list=sites_list_reply(language),
@@ -162,9 +176,7 @@ class Replies:
 
     def did_you_mean(self, word: str) -> str:
         """The menu, opening with a guess at what the texter meant."""
-        return menu_reply(
-            self.language, self.language.prompt("sms_did_you_mean", word=word), with_end=False
-        )
+        return _not_understood(self.language, self.language.prompt("sms_did_you_mean", word=word))
 
 
 def build_replies(content: Content) -> Mapping[str, Replies]:
@@ -187,7 +199,6 @@ class ReplySize:
 def reply_sizes(content: Content) -> list[ReplySize]:
     """Every fixed reply and summary in every language, with its size: for `ivr check`."""
     vocabulary = TextVocabulary.from_content(content)
-    longest_hint = max(vocabulary.hint_words(), key=len)
     sizes = []
     for code, replies in build_replies(content).items():
         named: list[tuple[str, str]] = [
@@ -195,15 +206,21 @@ def reply_sizes(content: Content) -> list[ReplySize]:
             ("help", replies.help),
             ("opted out", replies.opted_out),
             ("opted in", replies.opted_in),
+            ("distress", replies.distress),
+            ("personal question", replies.personal),
             ("no text", replies.no_text),
             ("not understood", replies.not_understood),
-            (f"did you mean {longest_hint}", replies.did_you_mean(longest_hint)),
+            ("not understood twice", replies.not_understood_again),
             ("more, nothing to continue", replies.more_nothing),
             ("more, answer done", replies.more_done),
             ("sites list", replies.sites_list),
         ]
         named += [(f"summary {topic}", text) for topic, text in replies.summaries.items()]
         named += [(f"sites {cancer}", text) for cancer, text in replies.sites.items()]
+        named += [
+            (f"{DID_YOU_MEAN} {word}", replies.did_you_mean(word))
+            for word in vocabulary.hint_words(code)
+        ]
         sizes += [_size(code, name, text) for name, text in named]
         for topic, pages in replies.pages.items():
             sizes += [

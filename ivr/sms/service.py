@@ -13,8 +13,9 @@ from dataclasses import dataclass, replace
 from ivr.config import Settings
 from ivr.content import Content
 from ivr.events import UsageEvent
-from ivr.sms.conversation import next_reply
-from ivr.sms.keywords import Intent, TextVocabulary, match_keyword
+from ivr.language import LanguageGuesser
+from ivr.sms.conversation import DEFAULT_LANGUAGE, next_reply
+from ivr.sms.keywords import Intent, Match, TextVocabulary, match_keyword
 from ivr.sms.ratelimit import RateLimit
 from ivr.sms.replies import Replies, build_replies
 from ivr.store import Store
@@ -30,14 +31,16 @@ class SmsService:
     vocabulary: TextVocabulary
     replies: Mapping[str, Replies]
     limit: RateLimit
+    guesser: LanguageGuesser  # the language a message is clearly written in, if any
 
     @classmethod
-    def build(cls, content: Content, settings: Settings) -> SmsService:
+    def build(cls, content: Content, settings: Settings, guesser: LanguageGuesser) -> SmsService:
         """Build the vocabulary, every fixed reply and the rate limiter."""
         return cls(
             vocabulary=TextVocabulary.from_content(content),
             replies=build_replies(content),
             limit=RateLimit(settings.sms_rate_limit, settings.ratelimit_storage_url),
+            guesser=guesser,
         )
 
     def is_opt_out(self, body: str) -> bool:
@@ -55,6 +58,7 @@ class SmsService:
                 return None
             # One confirmation, in the language of the word; nothing more is read or written.
             return next_reply(match, None, None, self.replies, message_sid).reply
+        written_in = self._written_in(match, body)
         if match.intent is Intent.OPT_IN:
             opted_out = store.is_opted_out(number)
             store.set_opted_out(number, False)
@@ -69,6 +73,7 @@ class SmsService:
         conversation = state.conversation
         if message_sid and conversation and conversation.last_message_sid == message_sid:
             return conversation.last_reply  # Twilio retried: the same reply, and no new page
+        match = replace(match, language=written_in)
         outcome = next_reply(match, state.language, conversation, self.replies, message_sid)
         event = UsageEvent(CHANNEL, outcome.event, outcome.topic, outcome.language, outcome.detail)
         try:
@@ -77,6 +82,16 @@ class SmsService:
             # The reply is worth more than the bookkeeping: send it, and say what was lost.
             log.exception("Could not save the SMS conversation or its usage event.")
         return outcome.reply
+
+    def _written_in(self, match: Match, body: str) -> str | None:
+        """The language body is clearly written in: each message is answered in its own.
+
+        Carriers teach everyone STOP, START and YES, so those say nothing about a texter's
+        language; SI, COMENZAR or PARAR do.
+        """
+        if match.intent in (Intent.OPT_IN, Intent.OPT_OUT):
+            return match.language if match.language != DEFAULT_LANGUAGE else None
+        return self.guesser.guess(body) or match.language
 
     def _allow(self, store: Store, number: str) -> bool:
         """Count a reply against the number's rate limit; False when it is used up."""

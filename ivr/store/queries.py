@@ -313,6 +313,7 @@ def _conversation_row(number_hash: str, conversation: Conversation) -> dict[str,
         "next_part": conversation.next_part,
         "last_message_sid": conversation.last_message_sid,
         "last_reply": conversation.last_reply,
+        "misses": conversation.misses,
         "updated_at": _now(),
     }
 
@@ -335,6 +336,7 @@ _CONVERSATION = sa.select(
     sms_conversations.c.next_part,
     sms_conversations.c.last_message_sid,
     sms_conversations.c.last_reply,
+    sms_conversations.c.misses,
 ).where(sms_conversations.c.number_hash == sa.bindparam("key"))
 _LAST_EVENT = (
     sa.select(usage_events.c.kind, usage_events.c.topic)
@@ -352,6 +354,7 @@ _SMS_STATE = sa.select(
     _by_key(sms_conversations.c.next_part),
     _by_key(sms_conversations.c.last_message_sid),
     _by_key(sms_conversations.c.last_reply),
+    _by_key(sms_conversations.c.misses),
 )
 
 

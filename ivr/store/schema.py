@@ -32,6 +32,7 @@ sms_conversations = sa.Table(
     sa.Column("next_part", sa.Integer, nullable=False, default=0),
     sa.Column("last_message_sid", sa.String(64)),
     sa.Column("last_reply", sa.Text),
+    sa.Column("misses", sa.Integer, nullable=False, default=0, server_default="0"),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 
+from ivr.concerns import Concern
 from ivr.content import SITES_TOPIC, Cancer, Content, LanguageContent
 from ivr.voice.menus import (
     KEY_ANOTHER_CANCER,
@@ -86,7 +87,7 @@ def next_step(
 ) -> Step:
     """Decide what the line does next, given where the call stands and what the caller did."""
     if not state.lang:
-        return _welcome(state, heard, content, vocab[""])
+        return _welcome(state, heard, content, vocab)
     turn = _Turn(content[state.lang], heard, content)
     if heard.dial is not None:
         return _after_dial(state, turn)
@@ -123,6 +124,8 @@ def _act(state: CallState, meaning: Meaning, turn: _Turn) -> Step:
         return _start_answer(state, meaning.topic_id, turn)
     if isinstance(meaning, CancerAsked):
         return _sites(replace(state, cancer=meaning.cancer_id), turn)
+    if isinstance(meaning, Concern):
+        return ON_CONCERN[meaning](state, turn)
     anywhere = ANYWHERE.get(meaning) if isinstance(meaning, Command) else None
     step = anywhere(state, turn) if anywhere else AT_PLACE[state.at](state, meaning, turn)
     return step if step is not None else _sorry(state, turn)
@@ -149,6 +152,8 @@ def _repeat(state: CallState, turn: _Turn) -> Step:
 
 def _back(state: CallState, turn: _Turn) -> Step:
     lang = turn.lang
+    if state.at is Place.CRISIS:
+        return _main_menu(state, turn)
     if state.at is Place.ANSWER and state.part > 1:
         return _play_part(replace(state, part=state.part - 1), turn)
     if state.at is Place.ANSWER_END:
@@ -201,6 +206,26 @@ ANYWHERE: Mapping[Command, Callable[[CallState, _Turn], Step]] = MappingProxyTyp
         Command.GOODBYE: _goodbye,
         Command.TABLE: _table,
     }
+)
+
+
+# -- hard moments: heard at every place, before anything else ------------------------------
+
+
+def _distress(state: CallState, turn: _Turn) -> Step:
+    """The crisis numbers, and the Lifeline one key (or "yes") away."""
+    crisis = replace(state, at=Place.CRISIS, quiet=0)
+    return replace(_present(crisis, turn), effects=(RecordEvent(EventKind.DISTRESS),))
+
+
+def _personal(state: CallState, turn: _Turn) -> Step:
+    """What the line can't answer, who can, and where the fact sheet speaks; then where it was."""
+    said = (_prompt(turn.lang, "voice_personal"),)
+    return replace(_present(state, turn, before=said), effects=(RecordEvent(EventKind.PERSONAL),))
+
+
+ON_CONCERN: Mapping[Concern, Callable[[CallState, _Turn], Step]] = MappingProxyType(
+    {Concern.DISTRESS: _distress, Concern.PERSONAL: _personal}
 )
 
 
@@ -258,6 +283,13 @@ def _at_sites(state: CallState, meaning: Meaning, turn: _Turn) -> Step | None:
     return None
 
 
+def _at_crisis(state: CallState, meaning: Meaning, turn: _Turn) -> Step | None:
+    """At the crisis offer: 1 or "yes" connects to the crisis line (0 is a person, anywhere)."""
+    if meaning in (Choice(1), Command.YES):
+        return Step((_prompt(turn.lang, "voice_crisis_connecting"),), state, Then.DIAL_CRISIS)
+    return None
+
+
 def _nothing_here(state: CallState, meaning: Meaning, turn: _Turn) -> Step | None:
     return None
 
@@ -271,6 +303,7 @@ AT_PLACE: Mapping[Place, Callable[[CallState, Meaning, _Turn], Step | None]] = M
         Place.ANSWER_END: _at_answer,
         Place.CANCERS: _at_cancers,
         Place.SITES: _at_sites,
+        Place.CRISIS: _at_crisis,
     }
 )
 
@@ -292,6 +325,8 @@ def _present(state: CallState, turn: _Turn, before: tuple[Utterance, ...] = ()) 
         return Step(before + intro + (page,), state)
     if state.at is Place.SITES:
         return _sites(state, turn, before)
+    if state.at is Place.CRISIS:
+        return Step(before + (_prompt(lang, "voice_distress"),), state)
     menu = MENUS[state.menu]
     say = before + (_prompt(lang, menu.prompt),)
     return Step(say, replace(state, at=Place.MENU, topic=""))
@@ -367,8 +402,14 @@ def _text_answer(state: CallState, turn: _Turn) -> Step:
 # -- the start of a call -------------------------------------------------------------------
 
 
-def _welcome(state: CallState, heard: CallInput, content: Content, vocab: SpeechVocabulary) -> Step:
+def _welcome(
+    state: CallState,
+    heard: CallInput,
+    content: Content,
+    languages: Mapping[str, SpeechVocabulary],
+) -> Step:
     both = (content["en"], content["es"])
+    vocab = languages[""]
 
     def said_in_both(prompt_id: str) -> tuple[Utterance, ...]:
         return tuple(_prompt(lang, prompt_id) for lang in both)
@@ -387,6 +428,10 @@ def _welcome(state: CallState, heard: CallInput, content: Content, vocab: Speech
         choice = "en" if meaning is Command.ENGLISH else "es"
     if choice:
         return _greet(choice, content, heard, returning=False)
+    if heard.speech and meaning is not Command.PERSON:
+        asked = _asked_at_welcome(heard, content, languages)
+        if asked:
+            return asked
     if heard.digits == KEY_PERSON or meaning is Command.PERSON:
         return Step(
             said_in_both("voice_transfer"), state, Then.DIAL, (RecordEvent(EventKind.TRANSFER),)
@@ -404,11 +449,29 @@ def _welcome(state: CallState, heard: CallInput, content: Content, vocab: Speech
     return Step(welcome + choices, state, effects=(RecordEvent(EventKind.CALL),))
 
 
+def _asked_at_welcome(
+    heard: CallInput, content: Content, languages: Mapping[str, SpeechVocabulary]
+) -> Step | None:
+    """Words at the bilingual welcome: a question or a hard moment, in the language it is in."""
+    order = [heard.language] if heard.language else []
+    order += [code for code in ("en", "es") if code not in order]
+    for code in order:
+        meaning = languages[code].match(heard.speech)
+        if isinstance(meaning, TopicAsked | CancerAsked | Concern):
+            state = CallState(lang=code, at=Place.MENU, menu=MenuId.MAIN)
+            step = _act(state, meaning, _Turn(content[code], heard, content))
+            # A question asked is heard at once, after the briefest credit; distress, first.
+            credit = () if isinstance(meaning, Concern) else (_credit(content[code]),)
+            chosen = (RememberLanguage(code), RecordEvent(EventKind.LANGUAGE))
+            return replace(step, say=credit + step.say, effects=chosen + step.effects)
+    return None
+
+
 def _greet(code: str, content: Content, heard: CallInput, returning: bool) -> Step:
     """After the language is known: welcome back or credit, the key map, the main menu."""
     lang = content[code]
     other = content["es" if code == "en" else "en"]
-    say = [Utterance("credit", lang.credit, code), _prompt(lang, "voice_keys")]
+    say = [_credit(lang), _prompt(lang, "voice_keys")]
     effects: tuple[Effect, ...] = (RememberLanguage(code), RecordEvent(EventKind.LANGUAGE))
     if returning:
         # Greeted in the language they chose before, with a one-key switch; nothing to store.
@@ -440,6 +503,9 @@ def _silence_warning(quiet: int) -> str | None:
 def _after_dial(state: CallState, turn: _Turn) -> Step:
     if turn.heard.dial is DialStatus.COMPLETED:
         return Step((_prompt(turn.lang, "voice_transfer_done"),), state, Then.HANGUP)
+    if state.at is Place.CRISIS:
+        # The numbers again, slowly, then the same offer: nobody is left without a way.
+        return _present(state, turn, before=(_prompt(turn.lang, "voice_crisis_failed"),))
     main = replace(state, at=Place.MENU, menu=MenuId.MAIN, topic="")
     return _present(main, turn, before=(_prompt(turn.lang, "voice_transfer_failed"),))
 
@@ -459,6 +525,10 @@ def _wrong_key(state: CallState, turn: _Turn) -> Step:
 def _sorry_prompt(lang: LanguageContent, heard: CallInput) -> Utterance:
     """A short apology for words not understood, or for a key that does nothing here."""
     return _prompt(lang, "voice_not_understood" if heard.speech else "voice_wrong_key")
+
+
+def _credit(lang: LanguageContent) -> Utterance:
+    return Utterance("credit", lang.credit, lang.code)
 
 
 def _prompt(lang: LanguageContent, prompt_id: str) -> Utterance:

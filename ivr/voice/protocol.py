@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum, StrEnum
 
+from ivr.concerns import Concern
+
 
 class Place(StrEnum):
     """Where in the call a caller is; the value is what the action URL carries as `at`."""
@@ -20,6 +22,7 @@ class Place(StrEnum):
     ANSWER_END = "answer-end"  # after an answer's last part
     CANCERS = "cancers"  # the list of cancer types, a page at a time
     SITES = "sites"  # a cancer type's sites, or the whole table
+    CRISIS = "crisis"  # after words of distress: the crisis line is offered, one key away
 
 
 class MenuId(StrEnum):
@@ -46,6 +49,7 @@ class Command(StrEnum):
     MORE = "more"
     ENGLISH = "english"
     SPANISH = "spanish"
+    YES = "yes"  # at the crisis offer: connect me
     OTHER_LANGUAGE = "other-language"  # key 8 at the main menu: no words stand for it
 
 
@@ -70,8 +74,8 @@ class CancerAsked:
     cancer_id: str
 
 
-# What a caller's key or words mean, once understood.
-Meaning = Command | Choice | TopicAsked | CancerAsked
+# What a caller's key or words mean, once understood (a Concern: ivr/concerns.py).
+Meaning = Command | Choice | TopicAsked | CancerAsked | Concern
 
 
 class Then(StrEnum):
@@ -79,7 +83,8 @@ class Then(StrEnum):
 
     LISTEN = "listen"  # a menu: wait for a key or words
     PLAY = "play"  # an answer part: a short pause, then the next part
-    DIAL = "dial"  # put the caller through to a person
+    DIAL = "dial"  # put the caller through to a person (IVR_TRANSFER_NUMBER)
+    DIAL_CRISIS = "dial-crisis"  # put the caller through to the crisis line (IVR_CRISIS_NUMBER)
     HANGUP = "hangup"
 
 
@@ -141,6 +146,7 @@ class CallInput:
     timeout: bool = False  # the Gather ended with nothing pressed or said
     dial: DialStatus | None = None  # after a transfer: how it ended
     remembered: str = ""  # the language this number chose on an earlier call
+    language: str | None = None  # the language the caller's words are clearly in, if any
     can_text: bool = False  # whether the line can text this caller at all (set up, caller ID)
     # Asked only when the caller asks for a text: the answer counts against the number's limit.
     texting: Callable[[], Texting] = _texting_unavailable
@@ -165,6 +171,8 @@ class EventKind(StrEnum):
     LANGUAGE = "language"
     TRANSFER = "transfer"
     TEXT = "text"
+    DISTRESS = "distress"
+    PERSONAL = "personal"
     CALL_END = "call-end"  # from Twilio's status callback: how the call ended
 
 

@@ -25,6 +25,7 @@ def render(
     vocab: SpeechVocabulary,
     gather_timeout: int,
     transfer_number: str,
+    crisis_number: str,
 ) -> VoiceResponse:
     """The TwiML for a step; url(**query) builds the /voice URL carrying the next state."""
     response = VoiceResponse()
@@ -44,10 +45,10 @@ def render(
         _speak_all(gather, step.say, audio_url)
         # Reached only when the Gather ends with nothing pressed or said.
         response.redirect(url(**query, timeout="1"), method="POST")
-    elif step.then is Then.DIAL:
+    elif step.then in (Then.DIAL, Then.DIAL_CRISIS):
         _speak_all(response, step.say, audio_url)
         response.dial(
-            transfer_number,
+            crisis_number if step.then is Then.DIAL_CRISIS else transfer_number,
             action=url(**query, dial="1"),
             method="POST",
             timeout=DIAL_TIMEOUT_SECONDS,

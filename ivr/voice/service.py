@@ -65,6 +65,7 @@ class VoiceService:
                     vocab=vocab[state.lang],
                     gather_timeout=settings.gather_timeout,
                     transfer_number=settings.transfer_number,
+                    crisis_number=settings.crisis_number,
                 )
             )
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from ivr.concerns import Concern, ConcernWords
 from ivr.content import Content, ContentError, LanguageContent, fold
 from ivr.voice.protocol import CancerAsked, Command, TopicAsked
 
@@ -15,7 +16,7 @@ MAX_HINT_LENGTH = 100
 
 
 # What a phrase in speech can stand for (a numbered choice is made with keys only).
-Said = Command | TopicAsked | CancerAsked
+Said = Command | TopicAsked | CancerAsked | Concern
 
 
 @dataclass(frozen=True)
@@ -24,9 +25,13 @@ class SpeechVocabulary:
 
     phrases: tuple[tuple[str, Said], ...]
     hints: str
+    concerns: ConcernWords  # of both languages, heard before anything else
 
     def match(self, speech: str) -> Said | None:
-        """The meaning of the longest known phrase found, as whole words, in speech."""
+        """A concern if there is one, else the meaning of the longest known phrase found."""
+        found = self.concerns.find(speech)
+        if found:
+            return found.concern
         spoken = f" {fold(speech)} "
         for phrase, heard in self.phrases:
             if f" {phrase} " in spoken:
@@ -34,7 +39,9 @@ class SpeechVocabulary:
         return None
 
 
-def vocabulary(language: LanguageContent, other: LanguageContent) -> SpeechVocabulary:
+def vocabulary(
+    language: LanguageContent, other: LanguageContent, concerns: ConcernWords
+) -> SpeechVocabulary:
     """The phrases of one language (plus the other's words for switching language)."""
     entries: list[tuple[str, Said]] = []
     for command, words in _commands(language).items():
@@ -64,12 +71,13 @@ def vocabulary(language: LanguageContent, other: LanguageContent) -> SpeechVocab
         )
     )
     hints = _hints(word for word, _ in entries)
-    return SpeechVocabulary(phrases, hints)
+    return SpeechVocabulary(phrases, hints, concerns)
 
 
 def vocabularies(content: Content) -> Mapping[str, SpeechVocabulary]:
     """A vocabulary for each language, plus "" for the bilingual welcome."""
     english, spanish = content["en"], content["es"]
+    concerns = ConcernWords.from_content(content)
     languages = (_commands(english), _commands(spanish))
     welcome = SpeechVocabulary(
         phrases=tuple(
@@ -84,9 +92,14 @@ def vocabularies(content: Content) -> Mapping[str, SpeechVocabulary]:
             for command in (Command.ENGLISH, Command.SPANISH)
             for word in commands[command]
         ),
+        concerns=concerns,
     )
     return MappingProxyType(
-        {"en": vocabulary(english, spanish), "es": vocabulary(spanish, english), "": welcome}
+        {
+            "en": vocabulary(english, spanish, concerns),
+            "es": vocabulary(spanish, english, concerns),
+            "": welcome,
+        }
     )
 
 

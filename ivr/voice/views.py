@@ -46,9 +46,11 @@ def call() -> Response:
     texter = services.texter
     # Only to a real number: a withheld or odd caller ID gets no "text me this".
     can_text = texter is not None and bool(E164.match(number))
+    speech = form.get("SpeechResult", "")[:MAX_SPEECH]
     heard = CallInput(
         digits="".join(ch for ch in form.get("Digits", "") if ch in "0123456789*#")[:4],
-        speech=form.get("SpeechResult", "")[:MAX_SPEECH],
+        speech=speech,
+        language=services.guesser.guess(speech) if speech else None,
         timeout=at.timeout,
         dial=DialStatus.parse(form.get("DialCallStatus", "")) if at.dialled else None,
         can_text=can_text,
