@@ -130,6 +130,7 @@ def _parse_file(path: Path, code: str) -> LanguageContent:
         prompts=MappingProxyType(reader.mapping(data, "prompts", "prompts")),
         speech=MappingProxyType(reader.word_lists(data, "speech")),
         commands=MappingProxyType(reader.word_lists(data, "commands")),
+        conjunctions=MappingProxyType(reader.mapping(data, "conjunctions", "conjunctions")),
     )
     if reader.problems:
         raise ContentError(reader.problems)
