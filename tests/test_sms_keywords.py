@@ -127,6 +127,9 @@ def test_short_questions_pick_the_most_specific_topic(text: str, topic: str) -> 
     [
         ("SITES BREAST", "breast"),
         ("sitios mama", "breast"),
+        ("SITIOS SENO", "breast"),
+        ("cáncer de seno", "breast"),
+        ("¿Adónde se disemina el cáncer de mama?", "breast"),
         ("Where does breast cancer spread?", "breast"),  # where-spread plus a type: its sites
         ("cáncer de páncreas", "pancreas"),
         ("lung", "lung"),
