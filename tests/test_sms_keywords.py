@@ -71,9 +71,9 @@ def test_every_cancer_word_asks_for_its_sites(code: str, cancer: str, word: str)
     for text in spellings(word):
         match = match_keyword(text, VOCABULARY)
         assert (match.intent, match.cancer) == (Intent.SITES, cancer), text
-    sites_word = "SITES" if code == "en" else "SITIOS"
-    match = match_keyword(f"{sites_word} {word}", VOCABULARY)
-    assert (match.intent, match.cancer) == (Intent.SITES, cancer)
+    for sites_word in ("SITES",) if code == "en" else ("LUGARES", "SITIOS"):
+        match = match_keyword(f"{sites_word} {word}", VOCABULARY)
+        assert (match.intent, match.cancer) == (Intent.SITES, cancer)
 
 
 @pytest.mark.parametrize(("code", "command", "word"), words_of("command"))
@@ -128,6 +128,7 @@ def test_short_questions_pick_the_most_specific_topic(text: str, topic: str) -> 
         ("SITES BREAST", "breast"),
         ("sitios mama", "breast"),
         ("SITIOS SENO", "breast"),
+        ("LUGARES SENO", "breast"),
         ("cáncer de seno", "breast"),
         ("¿Adónde se disemina el cáncer de mama?", "breast"),
         ("Where does breast cancer spread?", "breast"),  # where-spread plus a type: its sites
@@ -142,7 +143,7 @@ def test_cancer_types_ask_for_sites(text: str, cancer: str) -> None:
 
 
 def test_sites_alone_lists_the_types() -> None:
-    for text in ("SITES", "sitios", "Tipos de cáncer"):
+    for text in ("SITES", "lugares", "LUGAR", "sitios", "Tipos de cáncer"):
         match = match_keyword(text, VOCABULARY)
         assert (match.intent, match.cancer) == (Intent.SITES, None)
 
