@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from types import MappingProxyType
 
 import pytest
 from rapidfuzz import fuzz
 
-from ivr.content import Content, ContentError, fold, load_content
+from ivr.content import LANGUAGES, Content, ContentError, fold, load_content
 from ivr.sms.keywords import (
     FUZZY_THRESHOLD,
     OPT_IN_WORDS,
@@ -258,6 +259,25 @@ def test_every_opt_in_word_opts_in(word: str) -> None:
         match = match_keyword(text, VOCABULARY)
         assert (match.intent, match.language) == (Intent.OPT_IN, OPT_IN_WORDS[word])
     assert match_keyword("Sí", VOCABULARY).intent is Intent.OPT_IN
+
+
+@pytest.mark.parametrize("code", LANGUAGES)
+@pytest.mark.parametrize(
+    ("prompt_id", "intent"),
+    [
+        ("sms_opted_out", Intent.OPT_IN),
+        ("voice_text_opted_out", Intent.OPT_IN),
+        ("sms_opted_in", Intent.OPT_OUT),
+        ("sms_help", Intent.OPT_OUT),
+    ],
+)
+def test_opt_in_and_out_texts_name_words_of_their_own_language(
+    code: str, prompt_id: str, intent: Intent
+) -> None:
+    shouted = re.findall(r"\b[A-ZÁÉÍÓÚÑ]{4,}\b", CONTENT[code].prompt(prompt_id))
+    named = [word for word in shouted if match_keyword(word, VOCABULARY).intent is intent]
+    assert named, prompt_id
+    assert {match_keyword(word, VOCABULARY).language for word in named} == {code}, named
 
 
 def test_opt_in_needs_the_word_alone() -> None:
