@@ -399,6 +399,23 @@ def test_conjunctions_take_the_form_the_next_word_asks_for(content: Content) -> 
     assert content["en"].conjunction("and", "intestine") == "and"  # English has no other form
 
 
+# Words a Spanish voice stresses wrongly when they are written without their accent.
+UNACCENTED = set(
+    "sintoma sintomas metastasico metastasica metastasicos metastasis mas tambien numero "
+    "telefono opcion menu informacion linea cancer canceres adonde adios aqui despues organos "
+    "clinico clinicos medico medicos diagnostico quimica busqueda region sera podra".split()
+)
+
+
+def test_spoken_spanish_carries_its_accents(content: Content) -> None:
+    spanish = content["es"]
+    spoken = [(item.id, item.text) for item in spanish.spoken()]
+    spoken += [(f"prompt.{i}", t) for i, t in spanish.prompts.items() if not i.startswith("sms_")]
+    for item_id, text in spoken:
+        words = {word.lower() for word in re.findall(r"\w+", re.sub(r"{\w+}", "", text))}
+        assert not words & UNACCENTED, (item_id, sorted(words & UNACCENTED))
+
+
 def test_spoken_lists_every_fixed_text_once(content: Content) -> None:
     for code in LANGUAGES:
         language = content[code]
