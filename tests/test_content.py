@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+from types import MappingProxyType
 
 import pytest
 import yaml
@@ -21,6 +23,7 @@ from ivr.content import (
     fold,
     load_content,
 )
+from ivr.content.model import starts_with_sound
 from ivr.segments import is_gsm7
 
 # How the fact sheet's table names each site, by the content's site id.
@@ -150,7 +153,8 @@ def test_commands_are_parsed_in_both_languages(content: Content) -> None:
     assert list(content["en"].commands) == list(content["es"].commands)
     assert "more" in content["en"].commands["more"]
     assert "más" in content["es"].commands["more"]
-    assert fold("SITIOS") in {fold(w) for w in content["es"].commands["sites"]}
+    for word in ("LUGARES", "LUGAR", "SITIOS"):
+        assert fold(word) in {fold(w) for w in content["es"].commands["sites"]}
 
 
 def test_fold_ignores_case_accents_and_punctuation() -> None:
@@ -250,6 +254,14 @@ def _empty_command(data: dict) -> None:
     data["commands"]["help"] = []
 
 
+def _no_and(data: dict) -> None:
+    del data["conjunctions"]["and"]
+
+
+def _unknown_conjunction_form(data: dict) -> None:
+    data["conjunctions"]["but_before_x"] = "e"
+
+
 @pytest.mark.parametrize(
     ("code", "edit", "expected"),
     [
@@ -268,6 +280,8 @@ def _empty_command(data: dict) -> None:
         ("es", _missing_command, ["es.yaml", "commands sites", "missing"]),
         ("en", _no_commands, ["en.yaml", "commands", "mapping"]),
         ("es", _empty_command, ["es.yaml", "commands help", "non-empty list"]),
+        ("en", _no_and, ["en.yaml", "conjunctions", "'and' is missing"]),
+        ("es", _unknown_conjunction_form, ["es.yaml", "conjunctions but_before_x"]),
     ],
 )
 def test_broken_content_names_file_id_and_problem(
@@ -313,6 +327,93 @@ def test_sites_sentence_names_the_three_sites_in_order(content: Content) -> None
     sentence = spanish.sites_sentence(spanish.cancer("lung"))
     assert sentence.index("glándula suprarrenal") < sentence.index("hígado")
     assert sentence.index("hígado") < sentence.rindex("pulmones")
+
+
+# How each Spanish sites sentence ends: "y" becomes "e" before the /i/ sound of "hígado".
+SPANISH_SITE_LISTS = {
+    "breast": "pulmones, hígado y huesos.",
+    "colon": "hígado, peritoneo y pulmones.",
+    "kidney": "pulmones, hígado y huesos.",
+    "lung": "glándula suprarrenal, hígado y pulmones.",
+    "melanoma": "pulmones, piel o músculo e hígado.",
+    "ovary": "peritoneo, hígado y pulmones.",
+    "pancreas": "hígado, pulmones y peritoneo.",
+    "prostate": "huesos, pulmones e hígado.",
+    "rectum": "hígado, pulmones y glándula suprarrenal.",
+    "stomach": "hígado, peritoneo y pulmones.",
+    "thyroid": "pulmones, hígado y huesos.",
+    "uterus": "hígado, pulmones y peritoneo.",
+}
+
+
+def test_every_sites_sentence_joins_its_last_site_rightly(content: Content) -> None:
+    english, spanish = content["en"], content["es"]
+    assert [c.id for c in spanish.cancers] == list(SPANISH_SITE_LISTS)
+    for cancer in spanish.cancers:
+        assert spanish.sites_sentence(cancer).endswith(f": {SPANISH_SITE_LISTS[cancer.id]}")
+    for cancer in english.cancers:
+        first, second, third = english.sites_of(cancer)
+        assert english.sites_sentence(cancer).endswith(f": {first}, {second}, and {third}.")
+
+
+@pytest.mark.parametrize(
+    ("word", "vowel", "expected"),
+    [
+        ("hígado", "i", True),
+        ("intestino", "i", True),
+        ("Hilo", "i", True),
+        ("íntimo", "i", True),
+        ("hielo", "i", False),  # "hie", "hia": a glide, said like y
+        ("hierro", "i", False),
+        ("huesos", "i", False),
+        ("yodo", "i", False),
+        ("pulmones", "i", False),
+        ("ovario", "o", True),
+        ("hombro", "o", True),
+        ("Oeste", "o", True),
+        ("huevo", "o", False),  # "hue": a glide, said like w
+        ("", "i", False),
+    ],
+)
+def test_starts_with_sound(word: str, vowel: str, expected: bool) -> None:
+    assert starts_with_sound(word, vowel) is expected
+
+
+def test_conjunctions_take_the_form_the_next_word_asks_for(content: Content) -> None:
+    spanish = replace(
+        content["es"],
+        conjunctions=MappingProxyType(
+            {"and": "y", "and_before_i": "e", "or": "o", "or_before_o": "u"}
+        ),
+    )
+    assert [spanish.conjunction("and", word) for word in ("hígado", "hierro", "huesos")] == [
+        "e",
+        "y",
+        "y",
+    ]
+    assert [spanish.conjunction("or", word) for word in ("ovario", "hombro", "útero")] == [
+        "u",
+        "u",
+        "o",
+    ]
+    assert content["en"].conjunction("and", "intestine") == "and"  # English has no other form
+
+
+# Words a Spanish voice stresses wrongly when they are written without their accent.
+UNACCENTED = set(
+    "sintoma sintomas metastasico metastasica metastasicos metastasis mas tambien numero "
+    "telefono opcion menu informacion linea cancer canceres adonde adios aqui despues organos "
+    "clinico clinicos medico medicos diagnostico quimica busqueda region sera podra".split()
+)
+
+
+def test_spoken_spanish_carries_its_accents(content: Content) -> None:
+    spanish = content["es"]
+    spoken = [(item.id, item.text) for item in spanish.spoken()]
+    spoken += [(f"prompt.{i}", t) for i, t in spanish.prompts.items() if not i.startswith("sms_")]
+    for item_id, text in spoken:
+        words = {word.lower() for word in re.findall(r"\w+", re.sub(r"{\w+}", "", text))}
+        assert not words & UNACCENTED, (item_id, sorted(words & UNACCENTED))
 
 
 def test_spoken_lists_every_fixed_text_once(content: Content) -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from types import MappingProxyType
 
 import pytest
 from rapidfuzz import fuzz
 
-from ivr.content import Content, ContentError, fold, load_content
+from ivr.content import LANGUAGES, Content, ContentError, fold, load_content
 from ivr.sms.keywords import (
     FUZZY_THRESHOLD,
     OPT_IN_WORDS,
@@ -71,9 +72,9 @@ def test_every_cancer_word_asks_for_its_sites(code: str, cancer: str, word: str)
     for text in spellings(word):
         match = match_keyword(text, VOCABULARY)
         assert (match.intent, match.cancer) == (Intent.SITES, cancer), text
-    sites_word = "SITES" if code == "en" else "SITIOS"
-    match = match_keyword(f"{sites_word} {word}", VOCABULARY)
-    assert (match.intent, match.cancer) == (Intent.SITES, cancer)
+    for sites_word in ("SITES",) if code == "en" else ("LUGARES", "SITIOS"):
+        match = match_keyword(f"{sites_word} {word}", VOCABULARY)
+        assert (match.intent, match.cancer) == (Intent.SITES, cancer)
 
 
 @pytest.mark.parametrize(("code", "command", "word"), words_of("command"))
@@ -127,6 +128,10 @@ def test_short_questions_pick_the_most_specific_topic(text: str, topic: str) -> 
     [
         ("SITES BREAST", "breast"),
         ("sitios mama", "breast"),
+        ("SITIOS SENO", "breast"),
+        ("LUGARES SENO", "breast"),
+        ("cáncer de seno", "breast"),
+        ("¿Adónde se disemina el cáncer de mama?", "breast"),
         ("Where does breast cancer spread?", "breast"),  # where-spread plus a type: its sites
         ("cáncer de páncreas", "pancreas"),
         ("lung", "lung"),
@@ -139,7 +144,7 @@ def test_cancer_types_ask_for_sites(text: str, cancer: str) -> None:
 
 
 def test_sites_alone_lists_the_types() -> None:
-    for text in ("SITES", "sitios", "Tipos de cáncer"):
+    for text in ("SITES", "lugares", "LUGAR", "sitios", "Tipos de cáncer"):
         match = match_keyword(text, VOCABULARY)
         assert (match.intent, match.cancer) == (Intent.SITES, None)
 
@@ -254,6 +259,25 @@ def test_every_opt_in_word_opts_in(word: str) -> None:
         match = match_keyword(text, VOCABULARY)
         assert (match.intent, match.language) == (Intent.OPT_IN, OPT_IN_WORDS[word])
     assert match_keyword("Sí", VOCABULARY).intent is Intent.OPT_IN
+
+
+@pytest.mark.parametrize("code", LANGUAGES)
+@pytest.mark.parametrize(
+    ("prompt_id", "intent"),
+    [
+        ("sms_opted_out", Intent.OPT_IN),
+        ("voice_text_opted_out", Intent.OPT_IN),
+        ("sms_opted_in", Intent.OPT_OUT),
+        ("sms_help", Intent.OPT_OUT),
+    ],
+)
+def test_opt_in_and_out_texts_name_words_of_their_own_language(
+    code: str, prompt_id: str, intent: Intent
+) -> None:
+    shouted = re.findall(r"\b[A-ZÁÉÍÓÚÑ]{4,}\b", CONTENT[code].prompt(prompt_id))
+    named = [word for word in shouted if match_keyword(word, VOCABULARY).intent is intent]
+    assert named, prompt_id
+    assert {match_keyword(word, VOCABULARY).language for word in named} == {code}, named
 
 
 def test_opt_in_needs_the_word_alone() -> None:

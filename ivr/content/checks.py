@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from ivr.content.model import CONCERNS, LanguageContent, fold, placeholders
+from ivr.content.model import BEFORE, CONCERNS, LanguageContent, fold, placeholders
 from ivr.segments import is_gsm7
 
 SUMMARY_LIMITS = {"en": 230, "es": 150}
@@ -22,6 +22,7 @@ def content_problems(
     problems: list[str] = []
     for code, language in languages.items():
         problems.extend(_check_counts(language, directory / f"{code}.yaml"))
+        problems.extend(_check_conjunctions(language, directory / f"{code}.yaml"))
     problems.extend(_compare_languages(languages))
     problems.extend(_check_keywords(languages))
     for code, language in languages.items():
@@ -52,6 +53,23 @@ def _check_counts(language: LanguageContent, path: Path) -> list[str]:
         ids = [item.id for item in items]
         for item_id in sorted({i for i in ids if ids.count(i) > 1}):
             problems.append(f"{path.name}: {kind} {item_id}: the id is used twice.")
+    return problems
+
+
+def _check_conjunctions(language: LanguageContent, path: Path) -> list[str]:
+    """The sites sentence needs "and"; each other form names a conjunction and a vowel."""
+    problems = []
+    if "and" not in language.conjunctions:
+        problems.append(
+            f"{path.name}: conjunctions: 'and' is missing (the sites sentence uses it)."
+        )
+    for key in language.conjunctions:
+        conjunction, before, vowel = key.partition(BEFORE)
+        if before and (conjunction not in language.conjunctions or vowel not in set("aeiou")):
+            problems.append(
+                f"{path.name}: conjunctions {key}: must be '<conjunction>{BEFORE}<vowel>', "
+                "naming a conjunction listed here and one of a, e, i, o, u."
+            )
     return problems
 
 

@@ -131,6 +131,7 @@ def _parse_file(path: Path, code: str) -> LanguageContent:
         speech=MappingProxyType(reader.word_lists(data, "speech")),
         commands=MappingProxyType(reader.word_lists(data, "commands")),
         concerns=MappingProxyType(reader.word_lists(data, "concerns")),
+        conjunctions=MappingProxyType(reader.mapping(data, "conjunctions", "conjunctions")),
     )
     if reader.problems:
         raise ContentError(reader.problems)

@@ -17,6 +17,12 @@ SITES_TOPIC = "where-spread"
 # What the concerns section of each file must name: distress first, then personal questions.
 CONCERNS = ("distress", "personal")
 TEXTED_ONLY = "sms_"  # prompts with ids starting so are never spoken
+# A conjunction's form before a word that starts with the same vowel sound is listed in the
+# content as "<conjunction>_before_<vowel>" ("and_before_i"), next to the plain form ("and").
+BEFORE = "_before_"
+_VOWELS = frozenset("aeiou")
+# Unstressed i and u before another vowel are glides, a consonant sound, not the vowel.
+_GLIDES = frozenset("iu")
 
 
 class ContentError(ValueError):
@@ -79,6 +85,8 @@ class LanguageContent:
     commands: Mapping[str, tuple[str, ...]]
     # Hard moments, recognised before anything but an opt-out: concern id (CONCERNS) -> phrases.
     concerns: Mapping[str, tuple[str, ...]]
+    # How lists are joined: "and", "or", and the forms they take before a vowel sound.
+    conjunctions: Mapping[str, str]
 
     def topic(self, topic_id: str) -> Topic:
         """The topic with this id."""
@@ -96,12 +104,20 @@ class LanguageContent:
         """The spoken names of a cancer type's three sites, most common first."""
         return tuple(self.site_names[site] for site in cancer.sites)
 
+    def conjunction(self, name: str, following: str) -> str:
+        """The conjunction `name` in the form the word following it asks for."""
+        for key, form in self.conjunctions.items():
+            conjunction, _, vowel = key.partition(BEFORE)
+            if conjunction == name and vowel and starts_with_sound(following, vowel):
+                return form
+        return self.conjunctions[name]
+
     def sites_sentence(self, cancer: Cancer) -> str:
         """One sentence naming a cancer type's three most common sites of metastasis."""
         first, second, third = self.sites_of(cancer)
-        return self.prompt(
-            "cancer_sites", cancer=cancer.name, first=first, second=second, third=third
-        )
+        values = {"cancer": cancer.name, "first": first, "second": second, "third": third}
+        # The template's {and} stands just before {third}.
+        return self.prompt("cancer_sites", **values, **{"and": self.conjunction("and", third)})
 
     def spoken(self) -> tuple[Spoken, ...]:
         """Every fixed text the phone line speaks, each with a stable id for its recording."""
@@ -139,6 +155,16 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(re.sub(r"[^\w]+", " ", plain.lower()).split())
+
+
+def starts_with_sound(text: str, vowel: str) -> bool:
+    """True when text starts with the sound of a vowel: a silent h skipped, glides set apart."""
+    word = fold(text).removeprefix("h")
+    if not word.startswith(vowel):
+        return False
+    stressed = text.strip().lower().removeprefix("h")[:1] != vowel  # an accent: a full vowel
+    glide = vowel in _GLIDES and not stressed and word[1:2] in _VOWELS
+    return not glide
 
 
 def placeholders(text: str) -> set[str]:

@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import NamedTuple
 
 from ivr.content import SITES_TOPIC, Cancer, Content, LanguageContent, Topic
 from ivr.segments import Segments, segments
@@ -19,8 +20,24 @@ from ivr.sms.keywords import TextVocabulary
 SEGMENT_BUDGET = {"en": 2, "es": 3}
 # The name reply_sizes gives each "Did you mean" reply, before the word it offers.
 DID_YOU_MEAN = "did you mean"
-# Where a long answer may be cut, gentlest first: after a sentence, after a clause, any space.
-_BREAKS = (re.compile(r"(?<=[.!?])\s+"), re.compile(r"(?<=[,;:])\s+"), re.compile(r"\s+"))
+
+
+class _Break(NamedTuple):
+    """A place a long answer may be cut, and whether only outside parentheses."""
+
+    at: re.Pattern[str]
+    outside_parentheses: bool
+
+
+# Where a long answer may be cut, gentlest first: after a sentence, then (for a sentence too
+# long for a page) after a clause, then at any space; never inside a parenthesis, unless a
+# parenthesis alone is too long for a page.
+_BREAKS = (
+    _Break(re.compile(r"(?<=[.!?])\s+"), outside_parentheses=True),
+    _Break(re.compile(r"(?<=[,;:])\s+"), outside_parentheses=True),
+    _Break(re.compile(r"\s+"), outside_parentheses=True),
+    _Break(re.compile(r"\s+"), outside_parentheses=False),
+)
 # The widest page number a footer is measured with before pages are counted.
 _WIDEST_PAGE = "99"
 
@@ -125,9 +142,23 @@ def _pieces(text: str, fits: Callable[[str], bool], level: int = 0) -> list[str]
     if level == len(_BREAKS) or (level > 0 and fits(text)):
         return [text]
     pieces: list[str] = []
-    for piece in _BREAKS[level].split(text):
+    for piece in _split(text, _BREAKS[level]):
         pieces += _pieces(piece, fits, level + 1)
     return pieces
+
+
+def _split(text: str, cut: _Break) -> list[str]:
+    """Text cut at each of a break's places, those inside parentheses left out if it says so."""
+    depth, depths = 0, []
+    for character in text:
+        depth = max(0, depth + (character == "(") - (character == ")"))
+        depths.append(depth)
+    pieces, start = [], 0
+    for match in cut.at.finditer(text):
+        if not cut.outside_parentheses or depths[match.start()] == 0:
+            pieces.append(text[start : match.start()])
+            start = match.end()
+    return [*pieces, text[start:]]
 
 
 @dataclass(frozen=True)
