@@ -24,6 +24,8 @@ CIS_NUMBER = "+18004226237"
 CRISIS_NUMBER = "+18002738255"
 # Replies to one number: enough to page through the longest answer, too few to run up a bill.
 DEFAULT_SMS_RATE_LIMIT = "10/minute;100/day"
+# MORE, while an answer is paged, counts apart: one every 5 seconds reads any answer to its end.
+DEFAULT_SMS_PAGING_LIMIT = "20/minute;200/day"
 # Where the rate limiter counts: in each worker's memory, or shared in Redis.
 _RATELIMIT_SCHEMES = ("memory", "redis", "rediss", "redis+sentinel", "redis+cluster")
 DATABASE_SCHEMES = ("sqlite:///", "postgresql://", "postgresql+psycopg://", "postgres://")
@@ -58,6 +60,7 @@ class Settings:
     # Recordings made by these engines are played; others give way to Twilio's own voice.
     audio_engines: tuple[str, ...] = ENGINES
     sms_rate_limit: str = DEFAULT_SMS_RATE_LIMIT
+    sms_paging_limit: str = DEFAULT_SMS_PAGING_LIMIT
     ratelimit_storage_url: str = "memory://"
 
     @classmethod
@@ -143,8 +146,9 @@ def _parse(raw: dict[str, Any]) -> dict[str, Any]:
         )
     if "gather_timeout" in out:
         out["gather_timeout"] = _int(out["gather_timeout"], "gather_timeout", 3, 60)
-    if "sms_rate_limit" in out:
-        out["sms_rate_limit"] = _rates(out["sms_rate_limit"], "sms_rate_limit")
+    for name in ("sms_rate_limit", "sms_paging_limit"):
+        if name in out:
+            out[name] = _rates(out[name], name)
     if "ratelimit_storage_url" in out:
         out["ratelimit_storage_url"] = _storage_url(out["ratelimit_storage_url"])
     if out.get("database_url") and not str(out["database_url"]).startswith(DATABASE_SCHEMES):
@@ -185,7 +189,11 @@ def _int(value: Any, name: str, low: int, high: int) -> int:
 
 
 def _rates(value: Any, name: str) -> str:
-    text = str(value).strip() or DEFAULT_SMS_RATE_LIMIT
+    defaults = {
+        "sms_rate_limit": DEFAULT_SMS_RATE_LIMIT,
+        "sms_paging_limit": DEFAULT_SMS_PAGING_LIMIT,
+    }
+    text = str(value).strip() or defaults[name]
     try:
         parse_many(text)
     except ValueError:

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 
 from ivr import create_app
 from ivr.content import load_content
-from ivr.sms.replies import build_replies
+from ivr.sms.replies import build_replies, within_budget
 from ivr.store import Store
 
 from .conftest import CALLER, signature, signed_post
@@ -304,3 +304,25 @@ def test_usage_events_are_anonymous(db_app: Flask, db_phone: Phone) -> None:
     digits = CALLER[-7:]
     assert all(digits not in str(value) for row in rows for value in row)
     assert all(row.channel == "sms" for row in rows)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "😀😀😀",
+        "🙏 ayuda por favor 🙏",
+        "x" * 1600,
+        "asdf qwer zxcv " * 100,
+        "symptoms síntomas treatment tratamiento",
+        "I have breast cancer y tengo miedo",
+        "\u200b\u200b",
+        "¿¿¿???",
+        "https://example.org/some/link",
+    ],
+)
+def test_garbage_emoji_long_and_mixed_bodies_get_a_reply_within_budget(
+    client: FlaskClient, body: str
+) -> None:
+    reply = Phone(client).send(body)
+    assert reply is not None
+    assert any(within_budget(reply, code) for code in ("en", "es")), reply

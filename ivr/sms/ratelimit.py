@@ -7,6 +7,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 from limits import RateLimitItem, parse_many
@@ -28,6 +29,15 @@ class Limiter(Protocol):
     def hit(self, item: RateLimitItem, *identifiers: str) -> bool:
         """Count a hit of item for identifiers; False over the limit."""
         ...
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a reply may go; if not, whether it is the first refusal of its window."""
+
+    allowed: bool
+    first_refusal: bool = False  # the texter is told once when to try again, then nothing
+    window_seconds: int = 0  # the window of the limit that refused
 
 
 class RateLimit:
@@ -53,12 +63,21 @@ class RateLimit:
 
     def allow(self, key: str) -> bool:
         """Count one reply for key; False once any of its limits is used up."""
+        return self.verdict(key).allowed
+
+    def verdict(self, key: str) -> Verdict:
+        """Count one reply for key: allowed, or refused (the first time in a window, or again)."""
         try:
-            return all(self._limiter.hit(item, "sms", key) for item in self._items)
+            for item in self._items:
+                if not self._limiter.hit(item, "sms", key):
+                    # One notice per window of the limit that refused: a counter of its own.
+                    notice = type(item)(1, item.multiples)
+                    first = self._limiter.hit(notice, "sms-notice", key)
+                    return Verdict(False, first, item.get_expiry())
         except Exception:  # any failure of the storage (Redis down), whatever its type
             # Open, not closed: an unreachable counter must not silence the line for everyone.
             log.exception("The SMS rate limiter failed; this message is answered unlimited.")
-            return True
+        return Verdict(True)
 
 
 class ProcessWindows:

@@ -18,6 +18,8 @@ from ivr.sms.keywords import TextVocabulary
 # The most segments a reply may take: English stays in GSM-7 (153 characters a part); Spanish
 # accents make a message UCS-2 (67 a part), so it gets one more.
 SEGMENT_BUDGET = {"en": 2, "es": 3}
+# The notices a texter over the limit gets, by the longest window each speaks of.
+LIMIT_WINDOWS = MappingProxyType({"minute": 60, "hour": 3600, "day": 86400})
 # The name reply_sizes gives each "Did you mean" reply, before the word it offers.
 DID_YOU_MEAN = "did you mean"
 
@@ -175,6 +177,7 @@ class Replies:
     no_text: str
     not_understood: str
     not_understood_again: str  # a second in a row: the Cancer Information Service
+    limit_notices: Mapping[str, str]  # "minute", "hour", "day": when to try again
     more_nothing: str
     more_done: str
     sites_list: str
@@ -197,6 +200,9 @@ class Replies:
             no_text=menu_reply(language, prompt("sms_no_text"), with_end=False),
             not_understood=_not_understood(language, prompt("sms_not_understood")),
             not_understood_again=prompt("sms_not_understood_again"),
+            limit_notices=MappingProxyType(
+                {window: prompt(f"sms_limit_{window}") for window in LIMIT_WINDOWS}
+            ),
             more_nothing=prompt("sms_more_nothing"),
             more_done=prompt("sms_more_done"),
             sites_list=sites_list_reply(language),
@@ -204,6 +210,13 @@ class Replies:
             pages=MappingProxyType({t.id: answer_pages(language, t) for t in language.topics}),
             sites=MappingProxyType({c.id: sites_reply(language, c) for c in language.cancers}),
         )
+
+    def limit_notice(self, window_seconds: int) -> str:
+        """When a texter over the limit may text again, for a limit of this window."""
+        for window, seconds in LIMIT_WINDOWS.items():
+            if window_seconds <= seconds:
+                return self.limit_notices[window]
+        return self.limit_notices["day"]
 
     def did_you_mean(self, word: str) -> str:
         """The menu, opening with a guess at what the texter meant."""
@@ -242,6 +255,7 @@ def reply_sizes(content: Content) -> list[ReplySize]:
             ("no text", replies.no_text),
             ("not understood", replies.not_understood),
             ("not understood twice", replies.not_understood_again),
+            *((f"over the limit, {w}", text) for w, text in replies.limit_notices.items()),
             ("more, nothing to continue", replies.more_nothing),
             ("more, answer done", replies.more_done),
             ("sites list", replies.sites_list),

@@ -16,7 +16,7 @@ from ivr.events import UsageEvent
 from ivr.language import LanguageGuesser
 from ivr.sms.conversation import DEFAULT_LANGUAGE, next_reply
 from ivr.sms.keywords import Intent, Match, TextVocabulary, match_keyword
-from ivr.sms.ratelimit import RateLimit
+from ivr.sms.ratelimit import RateLimit, Verdict
 from ivr.sms.replies import Replies, build_replies
 from ivr.store import Store
 
@@ -32,6 +32,8 @@ class SmsService:
     replies: Mapping[str, Replies]
     limit: RateLimit
     guesser: LanguageGuesser  # the language a message is clearly written in, if any
+    # What MORE counts against while an answer is paged (None: the same limit as the rest).
+    paging: RateLimit | None = None
 
     @classmethod
     def build(cls, content: Content, settings: Settings, guesser: LanguageGuesser) -> SmsService:
@@ -41,6 +43,7 @@ class SmsService:
             replies=build_replies(content),
             limit=RateLimit(settings.sms_rate_limit, settings.ratelimit_storage_url),
             guesser=guesser,
+            paging=RateLimit(settings.sms_paging_limit, settings.ratelimit_storage_url),
         )
 
     def is_opt_out(self, body: str) -> bool:
@@ -65,8 +68,11 @@ class SmsService:
             if not opted_out:
                 # "Yes" from a number that never opted out is an answer, not an opt-in: the menu.
                 match = replace(match, intent=Intent.MENU)
-        if not self._allow(store, number):
-            return None
+        limit = self.paging if self.paging and match.intent is Intent.MORE else self.limit
+        verdict = limit.verdict(store.number_key(number))
+        if not verdict.allowed:
+            log.info("An SMS number is over its rate limit; no reply is sent.")
+            return self._limit_notice(store, number, verdict, written_in)
         state = store.sms_state(number)  # None, logged, when it cannot be read
         if state is None or state.opted_out:
             return None
@@ -92,6 +98,18 @@ class SmsService:
         if match.intent in (Intent.OPT_IN, Intent.OPT_OUT):
             return match.language if match.language != DEFAULT_LANGUAGE else None
         return self.guesser.guess(body) or match.language
+
+    def _limit_notice(
+        self, store: Store, number: str, verdict: Verdict, written_in: str | None
+    ) -> str | None:
+        """Once a window, when to try again, in the texter's language; never to an opt-out."""
+        if not verdict.first_refusal:
+            return None
+        state = store.sms_state(number)
+        if state is None or state.opted_out:
+            return None
+        code = written_in or state.language or DEFAULT_LANGUAGE
+        return self.replies[code].limit_notice(verdict.window_seconds)
 
     def _allow(self, store: Store, number: str) -> bool:
         """Count a reply against the number's rate limit; False when it is used up."""
