@@ -5,6 +5,7 @@ Each value can be changed with the environment variable named beside it.
 
 import multiprocessing
 import os
+from typing import Any
 
 bind = os.environ.get("IVR_BIND", "0.0.0.0:8000")
 # Requests are short and CPU-bound apart from the database; threads cover "text me this",
@@ -25,3 +26,10 @@ accesslog = os.environ.get("IVR_ACCESS_LOG", "-")
 errorlog = "-"
 # gunicorn's control socket lives at one path per user; several servers would clash on it.
 control_socket_disable = True
+
+
+def post_worker_init(worker: Any) -> None:
+    """Before a worker takes requests: load what its first request would otherwise wait for."""
+    services = getattr(worker.wsgi, "extensions", {}).get("ivr")
+    if services is not None:
+        services.guesser.warm_up()

@@ -24,7 +24,9 @@ class _Gunicorn(BaseApplication):
 
 def serve(app: Flask, host: str, port: int, workers: int, threads: int = 1) -> None:
     """Serve app on host:port with gunicorn until interrupted."""
-    engine = app.extensions["ivr"].store.engine
+    services = app.extensions["ivr"]
+    engine = services.store.engine
+    services.guesser.warm_up()  # once, before the fork: the workers share the models
 
     def post_fork(_server: Any, _worker: Any) -> None:
         # Connections opened before the fork belong to the parent; each worker opens its own.
