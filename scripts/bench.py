@@ -100,6 +100,7 @@ def build_line(directory: Path) -> BenchLine:
             "INSTANCE_DIR": str(directory),
             # As scripts/load does: the limiter counts every text, but lets the traffic through.
             "SMS_RATE_LIMIT": "1000000/minute",
+            "SMS_PAGING_LIMIT": "1000000/minute",
         }
     )
     return BenchLine(app, app.test_client())

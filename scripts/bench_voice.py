@@ -63,29 +63,107 @@ def run(line: BenchLine) -> None:
     _prompts_before_answers(line)
 
 
+# What a caller hears for a key, in each language ("press 2", "oprima 2").
+PRESS = {"en": "press {}", "es": "oprima {}"}
+# The targets: seconds of audio before an answer's first word.
+FIRST_TIME_TARGET = {"en": 20.0, "es": 25.0}
+RETURNING_TARGET = 10.0
+
+
 def _prompts_before_answers(line: BenchLine) -> None:
+    """Seconds of audio before each answer's first word, from the recordings' durations.
+
+    Without barge-in the caller hears every prompt to its end; with barge-in (what the targets
+    are about) they press each key as soon as it has been said, as the recordings' durations
+    place it (the share of the text up to "press N"). A returning caller's time counts from
+    the start of the main menu.
+    """
     services = line.app.extensions["ivr"]
     content = services.content
     vocab = services.voice.vocab
     seconds_of = _durations(services)
-    print(f"{'answer':<18} {'keys':>5} {'en s':>6} {'es s':>6}   (first-time caller, no barge-in)")
+    print(
+        "seconds of audio before each answer's first word (its question, the fact sheet's"
+        " heading),\nfrom the recordings' durations; keys: the language key and menu keys"
+    )
+    header = f"{'answer':<18} {'keys':>4}"
+    for label in ("no barge-in", "first time", "returning"):
+        header += f" {label + ' en':>15} {label + ' es':>15}"
+    print(header)
+    worst = {"first time en": 0.0, "first time es": 0.0, "returning": 0.0}
     for topic in content["en"].topics:
         keys = _keys_to(topic.id)
-        row = []
-        for _code, language_key in (("en", "1"), ("es", "2")):
-            heard = 0.0
-            state = CallState()
-            for digits in ("", language_key, *keys):
-                step = next_step(state, CallInput(digits=digits), content, vocab)
-                said = step.say
-                if digits == keys[-1]:
-                    part = f"topic.{topic.id}.1"
-                    said = tuple(u for u in said if u.id != part)
-                heard += sum(seconds_of(u) for u in said)
-                state = step.state
-            row.append(heard)
-        print(f"{topic.id:<18} {len(keys) + 1:>5} {row[0]:>6.1f} {row[1]:>6.1f}")
-    print("(keys counts the language choice; callers may press or speak at any time)")
+        row = f"{topic.id:<18} {len(keys) + 1:>4}"
+        results: dict[str, dict[str, float]] = {"plain": {}, "barge": {}, "back": {}}
+        for code, language_key in (("en", "1"), ("es", "2")):
+            presses = (language_key, *keys)
+            results["plain"][code] = _heard(content, vocab, seconds_of, topic.id, presses, code)
+            results["barge"][code] = _heard(
+                content, vocab, seconds_of, topic.id, presses, code, barge_in=True
+            )
+            results["back"][code] = _heard(
+                content, vocab, seconds_of, topic.id, keys, code, barge_in=True, returning=True
+            )
+            worst[f"first time {code}"] = max(worst[f"first time {code}"], results["barge"][code])
+            worst["returning"] = max(worst["returning"], results["back"][code])
+        for kind in ("plain", "barge", "back"):
+            row += f" {results[kind]['en']:>15.1f} {results[kind]['es']:>15.1f}"
+        print(row)
+    for code in ("en", "es"):
+        seconds = worst[f"first time {code}"]
+        verdict = "met" if seconds <= FIRST_TIME_TARGET[code] else "MISSED"
+        print(
+            f"first-time caller, {code}: at most {seconds:.1f} s "
+            f"(target {FIRST_TIME_TARGET[code]:.0f} s: {verdict})"
+        )
+    verdict = "met" if worst["returning"] <= RETURNING_TARGET else "MISSED"
+    print(
+        f"returning caller, from the main menu: at most {worst['returning']:.1f} s "
+        f"(target {RETURNING_TARGET:.0f} s: {verdict})"
+    )
+
+
+def _heard(  # type: ignore[no-untyped-def]
+    content,
+    vocab,
+    seconds_of,
+    topic_id: str,
+    presses: tuple[str, ...],
+    code: str,
+    barge_in: bool = False,
+    returning: bool = False,
+) -> float:
+    """Seconds of audio a caller hears before the first word of topic_id's answer."""
+    heard = 0.0
+    state = CallState()
+    step = next_step(state, CallInput(remembered=code if returning else ""), content, vocab)
+    said = step.say
+    if returning:  # counted from the start of the main menu
+        said = tuple(u for u in said if u.id != "prompt.voice_welcome_back")
+    for digits in presses:
+        heard += _until_key(said, digits, code, seconds_of) if barge_in else _all(said, seconds_of)
+        step = next_step(step.state, CallInput(digits=digits), content, vocab)
+        said = step.say
+    # An answer starts with its question, the fact sheet's own heading, then its text.
+    start = f"topic.{topic_id}.title"
+    return heard + _all(said[: [u.id for u in said].index(start)], seconds_of)
+
+
+def _all(said: tuple[Utterance, ...], seconds_of) -> float:  # type: ignore[no-untyped-def]
+    return sum(seconds_of(u) for u in said)
+
+
+def _until_key(said: tuple[Utterance, ...], key: str, code: str, seconds_of) -> float:  # type: ignore[no-untyped-def]
+    """Seconds until key has been said ("press 2"), pressing as soon as it is."""
+    heard = 0.0
+    for utterance in said:
+        phrase = PRESS[utterance.lang].format(key)
+        at = utterance.text.find(phrase)
+        if at >= 0:
+            share = (at + len(phrase)) / len(utterance.text)
+            return heard + share * seconds_of(utterance)
+        heard += seconds_of(utterance)
+    return heard  # never said: the caller heard it all
 
 
 def _keys_to(topic_id: str) -> tuple[str, ...]:

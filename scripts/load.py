@@ -137,6 +137,7 @@ def _run(wrk: str, args: argparse.Namespace, work: Path) -> tuple[Figures, Figur
         "IVR_TWILIO_AUTH_TOKEN": TOKEN,
         "IVR_PUBLIC_URL": public_url,
         "IVR_SMS_RATE_LIMIT": SMS_RATE_LIMIT,
+        "IVR_SMS_PAGING_LIMIT": SMS_RATE_LIMIT,
     }
     line = Server(
         "the line",
@@ -393,8 +394,9 @@ def _print_header(args: argparse.Namespace, workers: str, threads: str, mix: str
     )
     print(f"Database: {where}, migrated once before gunicorn starts (see docs/deploy.md).")
     print(
-        f"SMS rate limit: IVR_SMS_RATE_LIMIT={SMS_RATE_LIMIT} (production default "
-        "10/minute;100/day), so that the limiter does not turn the load into empty replies."
+        f"SMS rate limits: IVR_SMS_RATE_LIMIT and IVR_SMS_PAGING_LIMIT={SMS_RATE_LIMIT} "
+        "(production defaults 10/minute;100/day and 20/minute;200/day), so that the limiter "
+        "does not turn the load into empty replies."
     )
     print(f"Traffic: {args.requests:,}+ signed webhooks (cycled if the run outlasts them): {mix}.")
     print()

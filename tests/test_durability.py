@@ -83,6 +83,7 @@ def test_acknowledged_opt_outs_survive_sigkill(database_url: str, tmp_path: Path
         "IVR_DATABASE_URL": database_url,
         "IVR_HASH_SECRET": HASH_SECRET,
         "IVR_SMS_RATE_LIMIT": "10000/minute",
+        "IVR_SMS_PAGING_LIMIT": "10000/minute",
         "IVR_AUDIO_DIR": str(tmp_path / "no-audio"),
     }
     log = tmp_path / "gunicorn.log"

@@ -63,24 +63,24 @@ def test_welcome_is_bilingual_and_interruptible(client: FlaskClient) -> None:
     assert gather.get("finishOnKey") == ""
     assert int(gather.get("timeout")) >= 8
     says = gather.findall("./Say")
-    assert [s.get("language") for s in says] == ["en-US", "es-US", "en-US", "es-US"]
-    assert call.heard()[2:] == [
+    assert [s.get("language") for s in says] == ["en-US", "es-US"]
+    # One short opening in each language that is already the choice: a key, or a question.
+    assert call.heard() == [prompt("en", "voice_welcome"), prompt("es", "voice_welcome")]
+    assert "press 1" in call.heard()[0] and "oprima 2" in call.heard()[1]
+    assert call.root.find("./Redirect") is not None
+    # Silence or a wrong key: the choice again, shorter.
+    assert call.silence().heard()[-2:] == [
         prompt("en", "voice_choose_language"),
         prompt("es", "voice_choose_language"),
     ]
-    assert call.root.find("./Redirect") is not None
 
 
 @pytest.mark.parametrize("code", LANGUAGES)
-def test_choosing_a_language_by_key_gives_credit_keys_and_menu(
+def test_choosing_a_language_by_key_gives_the_menu_at_once_and_a_person_near(
     client: FlaskClient, code: str
 ) -> None:
     call = call_in(client, code)
-    assert call.heard() == [
-        CONTENT[code].credit,
-        prompt(code, "voice_keys"),
-        prompt(code, "voice_menu_main"),
-    ]
+    assert call.heard() == [prompt(code, "voice_menu_main"), prompt(code, "voice_person_anytime")]
     assert call.gather.get("language") == {"en": "en-US", "es": "es-US"}[code]
 
 
@@ -89,18 +89,21 @@ def test_choosing_a_language_by_key_gives_credit_keys_and_menu(
 )
 def test_choosing_a_language_by_voice(client: FlaskClient, words: str, code: str) -> None:
     call = Call(client).say(words)
-    assert call.heard()[-1] == prompt(code, "voice_menu_main")
+    assert call.heard()[0] == prompt(code, "voice_menu_main")
 
 
 def test_returning_caller_is_greeted_in_their_language_with_a_switch(client: FlaskClient) -> None:
     call_in(client, "es", CALLER)
     again = Call(client)
-    assert again.heard()[0] == prompt("es", "voice_welcome")
-    assert prompt("en", "voice_switch_language") in again.heard()
-    assert again.heard()[-1] == prompt("es", "voice_menu_main")
+    assert again.heard() == [
+        prompt("es", "voice_welcome_back"),
+        prompt("es", "voice_menu_main"),
+        prompt("es", "voice_person_anytime"),
+        prompt("en", "voice_switch_language"),
+    ]
     switched = again.press("8")
     assert switched.heard()[-1] == prompt("en", "voice_menu_main")
-    assert Call(client).heard()[0] == prompt("en", "voice_welcome")
+    assert Call(client).heard()[0] == prompt("en", "voice_welcome_back")
 
 
 def test_language_choice_is_stored_only_as_a_hash(app: Flask, client: FlaskClient) -> None:
@@ -123,8 +126,12 @@ def test_every_answer_plays_part_by_part_to_the_end(
     language = CONTENT[code]
     topic = language.topic(topic_id)
     call = press_each(call_in(client, code), path_to(topic_id))
-    assert call.heard()[0] == topic.title
-    assert call.heard()[-1] == topic.parts[0]
+    # The answer first (its question, then its first part), then how to listen.
+    assert call.heard() == [
+        topic.title,
+        topic.parts[0],
+        prompt(code, "voice_answer_keys_no_text"),
+    ]
     assert int(call.gather.get("timeout")) <= 3  # a short pause between parts
     for part in topic.parts[1:]:
         assert call.silence().heard() == [part]
@@ -135,7 +142,12 @@ def test_every_answer_plays_part_by_part_to_the_end(
             prompt(code, "voice_cancers_page_1"),
         ]
     else:
-        assert call.heard() == [prompt(code, "voice_answer_end_no_text")]
+        # The first answer's end: the full credit and the key map, where they cost no time.
+        assert call.heard() == [
+            language.credit,
+            prompt(code, "voice_keys"),
+            prompt(code, "voice_answer_end_no_text"),
+        ]
 
 
 @pytest.mark.parametrize(
@@ -181,7 +193,7 @@ def test_listening_controls(client: FlaskClient, code: str) -> None:
 def test_after_an_answer(client: FlaskClient) -> None:
     topic = CONTENT["en"].topic("second-cancer")
     call = press_each(call_in(client, "en"), "52").silence()
-    assert call.heard() == [prompt("en", "voice_answer_end_no_text")]
+    assert call.heard()[-1] == prompt("en", "voice_answer_end_no_text")
     assert call.press("9").heard() == [topic.parts[0]]  # the answer again
     call.silence().press("*")
     assert call.heard() == [topic.parts[-1]]  # back to the last part
@@ -431,7 +443,7 @@ def test_text_me_this_says_so_when_the_opt_out_list_cannot_be_read(texting) -> N
 def test_text_me_this_after_the_answer(texting) -> None:  # type: ignore[no-untyped-def]
     app, api = texting
     call = press_each(call_in(app.test_client(), "en"), "52").silence()
-    assert call.heard() == [prompt("en", "voice_answer_end")]
+    assert call.heard()[-1] == prompt("en", "voice_answer_end")
     assert call.press("3").heard() == [
         prompt("en", "voice_text_sending"),
         prompt("en", "voice_answer_end"),
@@ -564,7 +576,7 @@ def test_an_error_inside_the_call_still_answers_with_twiml(
     assert call.heard() == [prompt("es", "voice_fallback")]
     assert call.root.find("./Dial").text == "+18004226237"
     monkeypatch.undo()
-    assert call_in(client, "en").heard()[-1] == prompt("en", "voice_menu_main")
+    assert call_in(client, "en").heard()[0] == prompt("en", "voice_menu_main")
 
 
 def test_after_an_error_the_menu_comes_back_without_a_wrong_key(

@@ -189,6 +189,11 @@ def _goodbye(state: CallState, turn: _Turn) -> Step:
     return Step((_prompt(turn.lang, "voice_goodbye"),), state, Then.HANGUP)
 
 
+def _key_map(state: CallState, turn: _Turn) -> Step:
+    """The keys that work everywhere, on request; then where the caller is."""
+    return _present(replace(state, keys=True), turn, before=(_prompt(turn.lang, "voice_keys"),))
+
+
 def _table(state: CallState, turn: _Turn) -> Step:
     return _sites(replace(state, cancer=""), turn)
 
@@ -205,6 +210,7 @@ ANYWHERE: Mapping[Command, Callable[[CallState, _Turn], Step]] = MappingProxyTyp
         Command.OTHER_LANGUAGE: _other_language,
         Command.GOODBYE: _goodbye,
         Command.TABLE: _table,
+        Command.KEYS: _key_map,
     }
 )
 
@@ -318,7 +324,9 @@ def _present(state: CallState, turn: _Turn, before: tuple[Utterance, ...] = ()) 
         return _play_part(state, turn, before)
     if state.at is Place.ANSWER_END:
         prompt = "voice_answer_end" if turn.heard.can_text else "voice_answer_end_no_text"
-        return Step(before + (_prompt(lang, prompt),), state)
+        # The first answer's end: where the full credit and the key map cost nobody time.
+        said_once = () if state.keys else (_credit(lang), _prompt(lang, "voice_keys"))
+        return Step(before + said_once + (_prompt(lang, prompt),), replace(state, keys=True))
     if state.at is Place.CANCERS:
         intro = (_prompt(lang, "voice_cancers_intro"),) if state.page == 1 else ()
         page = _prompt(lang, f"voice_cancers_page_{state.page}")
@@ -348,7 +356,8 @@ def _play_part(state: CallState, turn: _Turn, before: tuple[Utterance, ...] = ()
         tips = (_prompt(lang, prompt),)
     text = lang.topic(state.topic).parts[state.part - 1]
     part = Utterance(f"topic.{state.topic}.{state.part}", text, lang.code, slow=state.slow)
-    return Step(before + tips + (part,), replace(state, tips=True), Then.PLAY)
+    # The answer first, then how to listen: the first word of an answer comes sooner.
+    return Step(before + (part,) + tips, replace(state, tips=True), Then.PLAY)
 
 
 def _next_part(state: CallState, turn: _Turn) -> Step:
@@ -445,8 +454,9 @@ def _welcome(
     if heard.digits or heard.speech:
         sorry = tuple(_sorry_prompt(lang, heard) for lang in both)
         return Step(sorry + choices, replace(state, quiet=0))
+    # One short opening in each language that is already the choice: a key, or a question.
     welcome = said_in_both("voice_welcome")
-    return Step(welcome + choices, state, effects=(RecordEvent(EventKind.CALL),))
+    return Step(welcome, state, effects=(RecordEvent(EventKind.CALL),))
 
 
 def _asked_at_welcome(
@@ -460,26 +470,30 @@ def _asked_at_welcome(
         if isinstance(meaning, TopicAsked | CancerAsked | Concern):
             state = CallState(lang=code, at=Place.MENU, menu=MenuId.MAIN)
             step = _act(state, meaning, _Turn(content[code], heard, content))
-            # A question asked is heard at once, after the briefest credit; distress, first.
-            credit = () if isinstance(meaning, Concern) else (_credit(content[code]),)
+            # A question asked is answered at once: the opening has named the source.
             chosen = (RememberLanguage(code), RecordEvent(EventKind.LANGUAGE))
-            return replace(step, say=credit + step.say, effects=chosen + step.effects)
+            return replace(step, effects=chosen + step.effects)
     return None
 
 
 def _greet(code: str, content: Content, heard: CallInput, returning: bool) -> Step:
-    """After the language is known: welcome back or credit, the key map, the main menu."""
+    """After the language is known: the main menu at once, and how to reach a person.
+
+    The full credit and the key map come later, where they cost nobody time (at the end of
+    the first answer, or when asked for); a returning caller is welcomed back first, and
+    offered the other language last.
+    """
     lang = content[code]
     other = content["es" if code == "en" else "en"]
-    say = [_credit(lang), _prompt(lang, "voice_keys")]
-    effects: tuple[Effect, ...] = (RememberLanguage(code), RecordEvent(EventKind.LANGUAGE))
+    state = CallState(lang=code, at=Place.MENU, menu=MenuId.MAIN)
+    menu = _present(state, _Turn(lang, heard, content))
+    say = (*menu.say, _prompt(lang, "voice_person_anytime"))
     if returning:
         # Greeted in the language they chose before, with a one-key switch; nothing to store.
-        say = [_prompt(lang, "voice_welcome"), *say, _prompt(other, "voice_switch_language")]
-        effects = (RecordEvent(EventKind.CALL),)
-    state = CallState(lang=code, at=Place.MENU, menu=MenuId.MAIN)
-    step = _present(state, _Turn(lang, heard, content), before=tuple(say))
-    return replace(step, effects=effects)
+        say = (_prompt(lang, "voice_welcome_back"), *say, _prompt(other, "voice_switch_language"))
+        return Step(say, menu.state, effects=(RecordEvent(EventKind.CALL),))
+    chosen = (RememberLanguage(code), RecordEvent(EventKind.LANGUAGE))
+    return Step(say, menu.state, effects=chosen)
 
 
 # -- silence and transfers -------------------------------------------------------------------

@@ -50,6 +50,7 @@ class Command(StrEnum):
     ENGLISH = "english"
     SPANISH = "spanish"
     YES = "yes"  # at the crisis offer: connect me
+    KEYS = "keys"  # say the key map
     OTHER_LANGUAGE = "other-language"  # key 8 at the main menu: no words stand for it
 
 
@@ -135,6 +136,7 @@ class CallState:
     quiet: int = 0  # silences in a row
     texts: int = 0  # text messages sent during this call
     tips: bool = False  # whether the keys for listening have been said
+    keys: bool = False  # whether the key map (and the full credit) has been said
 
 
 @dataclass(frozen=True)
