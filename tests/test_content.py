@@ -429,3 +429,14 @@ def test_spoken_lists_every_fixed_text_once(content: Content) -> None:
         assert "prompt.voice_fallback" in spoken
         assert not any(item_id.startswith("prompt.sms_") for item_id in spoken)
         assert "prompt.cancer_sites" not in spoken  # a template, filled in per cancer
+
+
+def test_a_bare_yes_or_no_in_a_word_list_is_refused_with_a_clear_sentence(tmp_path: Path) -> None:
+    for code in ("en", "es"):
+        text = (CONTENT_DIR / f"{code}.yaml").read_text(encoding="utf-8")
+        if code == "en":
+            text = text.replace('"yes": ["yes", yeah', '"yes": [yes, yeah', 1)
+        (tmp_path / f"{code}.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(ContentError) as error:
+        load_content(tmp_path)
+    assert "speech yes: 'yes' has True, not a word: write it in quotes." in error.value.problems[0]

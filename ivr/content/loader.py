@@ -61,6 +61,10 @@ class _Reader:
         items = tuple(" ".join(str(item).split()) for item in value if item is not None)
         if len(items) != len(value) or not all(items):
             self.problem(where, f"'{key}' has an empty item.")
+        for item in value:
+            if isinstance(item, bool):
+                # YAML reads a bare yes, no, on or off as true or false: quote the word.
+                self.problem(where, f"'{key}' has {item!r}, not a word: write it in quotes.")
         return items
 
     def mapping(self, data: Mapping[str, Any], key: str, where: str) -> dict[str, str]:
@@ -83,6 +87,9 @@ class _Reader:
         if not isinstance(value, dict) or not value:
             self.problem(key, "must be a mapping of id to a list of words.")
             return {}
+        for item_id in value:
+            if isinstance(item_id, bool):
+                self.problem(key, f"{item_id!r} is not an id: write it in quotes.")
         return {str(item_id): self.texts(value, item_id, f"{key} {item_id}") for item_id in value}
 
     def records(self, data: Mapping[str, Any], key: str, where: str) -> list[dict[str, Any]]:

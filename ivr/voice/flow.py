@@ -56,6 +56,9 @@ from ivr.voice.protocol import (
 from ivr.voice.speech import SpeechVocabulary
 
 MAX_TEXTS_PER_CALL = 3
+# The miss ladder: the second key or words in a row that mean nothing offer a person (0) and
+# texting; the third asks whether to connect now.
+MISSES_BEFORE_ASKING = 3
 # The silence ladder: the warning said before the menu again after each silence in a row;
 # one silence more than there are warnings says goodbye and hangs up.
 SILENCE_WARNINGS = ("voice_still_there", "voice_ending_soon")
@@ -100,9 +103,11 @@ def next_step(
         # A redirect with nothing pressed or said (after an error, say): where the caller is.
         return _present(state, turn)
     meaning = understand(state, heard, vocab[state.lang])
-    if meaning is None:
-        return _sorry(state, turn)
-    return _act(state, meaning, turn)
+    step = _sorry(state, turn) if meaning is None else _act(state, meaning, turn)
+    if step.state.misses == state.misses and state.misses:
+        # Understood: the count of misses in a row starts again.
+        step = replace(step, state=replace(step.state, misses=0))
+    return step
 
 
 def understand(state: CallState, heard: CallInput, vocab: SpeechVocabulary) -> Meaning | None:
@@ -152,7 +157,7 @@ def _repeat(state: CallState, turn: _Turn) -> Step:
 
 def _back(state: CallState, turn: _Turn) -> Step:
     lang = turn.lang
-    if state.at is Place.CRISIS:
+    if state.at in (Place.CRISIS, Place.OFFER):
         return _main_menu(state, turn)
     if state.at is Place.ANSWER and state.part > 1:
         return _play_part(replace(state, part=state.part - 1), turn)
@@ -194,6 +199,12 @@ def _key_map(state: CallState, turn: _Turn) -> Step:
     return _present(replace(state, keys=True), turn, before=(_prompt(turn.lang, "voice_keys"),))
 
 
+def _more_time(state: CallState, turn: _Turn) -> Step:
+    """Longer pauses for the rest of the call, said so; asked twice, said that it is so."""
+    said = "voice_more_time_already" if state.patient else "voice_more_time"
+    return _present(replace(state, patient=True), turn, before=(_prompt(turn.lang, said),))
+
+
 def _table(state: CallState, turn: _Turn) -> Step:
     return _sites(replace(state, cancer=""), turn)
 
@@ -211,6 +222,7 @@ ANYWHERE: Mapping[Command, Callable[[CallState, _Turn], Step]] = MappingProxyTyp
         Command.GOODBYE: _goodbye,
         Command.TABLE: _table,
         Command.KEYS: _key_map,
+        Command.MORE_TIME: _more_time,
     }
 )
 
@@ -296,6 +308,15 @@ def _at_crisis(state: CallState, meaning: Meaning, turn: _Turn) -> Step | None:
     return None
 
 
+def _at_offer(state: CallState, meaning: Meaning, turn: _Turn) -> Step | None:
+    """Asked "a person now?": 1 or "yes" connects, 2 or "no" is the main menu."""
+    if meaning in (Choice(1), Command.YES):
+        return _person(state, turn)
+    if meaning in (Choice(2), Command.NO):
+        return _main_menu(state, turn)
+    return None
+
+
 def _nothing_here(state: CallState, meaning: Meaning, turn: _Turn) -> Step | None:
     return None
 
@@ -310,6 +331,7 @@ AT_PLACE: Mapping[Place, Callable[[CallState, Meaning, _Turn], Step | None]] = M
         Place.CANCERS: _at_cancers,
         Place.SITES: _at_sites,
         Place.CRISIS: _at_crisis,
+        Place.OFFER: _at_offer,
     }
 )
 
@@ -335,6 +357,8 @@ def _present(state: CallState, turn: _Turn, before: tuple[Utterance, ...] = ()) 
         return _sites(state, turn, before)
     if state.at is Place.CRISIS:
         return Step(before + (_prompt(lang, "voice_distress"),), state)
+    if state.at is Place.OFFER:
+        return Step(before + (_prompt(lang, "voice_miss_connect"),), state)
     menu = MENUS[state.menu]
     say = before + (_prompt(lang, menu.prompt),)
     return Step(say, replace(state, at=Place.MENU, topic=""))
@@ -528,12 +552,21 @@ def _after_dial(state: CallState, turn: _Turn) -> Step:
 
 
 def _sorry(state: CallState, turn: _Turn) -> Step:
-    """Say sorry, then where the caller is."""
-    return _present(state, turn, before=(_sorry_prompt(turn.lang, turn.heard),))
+    """Say sorry, then where the caller is; after two misses in a row, a person is offered."""
+    return _missed(state, turn, _sorry_prompt(turn.lang, turn.heard))
 
 
 def _wrong_key(state: CallState, turn: _Turn) -> Step:
-    return _present(state, turn, before=(_prompt(turn.lang, "voice_wrong_key"),))
+    return _missed(state, turn, _prompt(turn.lang, "voice_wrong_key"))
+
+
+def _missed(state: CallState, turn: _Turn, sorry: Utterance) -> Step:
+    """The miss ladder: sorry; sorry and how to reach a person; then "a person now?"."""
+    state = replace(state, misses=state.misses + 1)
+    if state.misses >= MISSES_BEFORE_ASKING and state.at is not Place.OFFER:
+        return _present(replace(state, at=Place.OFFER), turn, before=(sorry,))
+    offer = (_prompt(turn.lang, "voice_miss_offer"),) if state.misses == 2 else ()
+    return _present(state, turn, before=(sorry, *offer))
 
 
 def _sorry_prompt(lang: LanguageContent, heard: CallInput) -> Utterance:

@@ -20,6 +20,7 @@ KEY_REPEAT = "9"
 KEY_BACK = "*"
 KEY_MAIN = "#"
 KEY_SWITCH_LANGUAGE = "8"  # main menu only: offered in the other language
+KEY_MORE_TIME = "7"  # longer pauses for the rest of the call (said in the key map)
 
 # While an answer plays (prompt voice_answer_keys).
 KEY_NEXT = "1"
@@ -44,6 +45,7 @@ GLOBAL_KEYS: Mapping[str, Command] = MappingProxyType(
         KEY_REPEAT: Command.REPEAT,
         KEY_BACK: Command.BACK,
         KEY_MAIN: Command.MAIN_MENU,
+        KEY_MORE_TIME: Command.MORE_TIME,
     }
 )
 _ANSWER_KEYS = MappingProxyType(

@@ -23,6 +23,7 @@ class Place(StrEnum):
     CANCERS = "cancers"  # the list of cancer types, a page at a time
     SITES = "sites"  # a cancer type's sites, or the whole table
     CRISIS = "crisis"  # after words of distress: the crisis line is offered, one key away
+    OFFER = "offer"  # after three misses in a row: "talk with a person now?"
 
 
 class MenuId(StrEnum):
@@ -51,6 +52,8 @@ class Command(StrEnum):
     SPANISH = "spanish"
     YES = "yes"  # at the crisis offer: connect me
     KEYS = "keys"  # say the key map
+    NO = "no"  # at the offer of a person: not now
+    MORE_TIME = "more-time"  # longer pauses for the rest of the call
     OTHER_LANGUAGE = "other-language"  # key 8 at the main menu: no words stand for it
 
 
@@ -134,6 +137,8 @@ class CallState:
     cancer: str = ""  # at SITES: the type heard; "" means the whole table
     slow: bool = False
     quiet: int = 0  # silences in a row
+    misses: int = 0  # keys or words in a row that meant nothing where the caller was
+    patient: bool = False  # the caller asked for more time: longer pauses
     texts: int = 0  # text messages sent during this call
     tips: bool = False  # whether the keys for listening have been said
     keys: bool = False  # whether the key map (and the full credit) has been said

@@ -14,6 +14,8 @@ from ivr.voice.speech import SpeechVocabulary
 # Seconds of quiet between two parts of an answer: time to press a key, short enough to flow.
 PART_PAUSE_SECONDS = 2
 DIAL_TIMEOUT_SECONDS = 30
+# The longest a menu waits, even for a caller who asked for more time.
+MAX_PAUSE_SECONDS = 60
 
 AudioUrl = Callable[[str, str, bool], "str | None"]
 
@@ -37,7 +39,7 @@ def render(
             input="dtmf speech",
             num_digits=1,
             finish_on_key="",
-            timeout=PART_PAUSE_SECONDS if step.then is Then.PLAY else gather_timeout,
+            timeout=_pause(step, gather_timeout),
             speech_timeout="auto",
             hints=vocab.hints,
             language=VOICES[step.state.lang or "en"][1],
@@ -57,6 +59,12 @@ def render(
         _speak_all(response, step.say, audio_url)
         response.hangup()
     return response
+
+
+def _pause(step: Step, gather_timeout: int) -> int:
+    """Seconds to wait for a key or words: doubled, up to a minute, for a caller who asked."""
+    seconds = PART_PAUSE_SECONDS if step.then is Then.PLAY else gather_timeout
+    return min(seconds * 2, MAX_PAUSE_SECONDS) if step.state.patient else seconds
 
 
 def _speak_all(
