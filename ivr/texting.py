@@ -52,12 +52,13 @@ class Texter:
             return Texting.LIMITED
         return Texting.ALLOWED
 
-    def send(self, number: str, topic_id: str, body: str) -> bool:
-        """Send body to number; once sent, MORE by text continues the answer it summarises."""
+    def send(self, number: str, body: str, topic_id: str | None = None) -> bool:
+        """Send body to number; once an answer's summary is sent, MORE by text continues it."""
         try:
             self._client.messages.create(to=number, from_=self._from, body=body)
         except (TwilioException, OSError) as error:
             log.warning("text not sent: %s", type(error).__name__)
             return False
-        self._store.save_conversation(number, Conversation(topic_id, 0, None, body))
+        if topic_id:
+            self._store.save_conversation(number, Conversation(topic_id, 0, None, body))
         return True

@@ -10,7 +10,8 @@ from flask.testing import FlaskClient
 from ivr import create_app
 from ivr.content import load_content
 
-from .twilio_fakes import Call
+from .conftest import CALLER, TOKEN
+from .twilio_fakes import ACCOUNT_SID, Call, messages_api
 
 CONTENT = load_content()
 LANGUAGE_KEY = {"en": "1", "es": "2"}
@@ -113,3 +114,56 @@ def test_more_time_never_waits_more_than_a_minute(config: dict[str, Any]) -> Non
 def test_the_silence_warning_and_the_key_map_say_how_to_get_more_time(code: str) -> None:
     assert "7" in prompt(code, "voice_still_there")
     assert "7" in prompt(code, "voice_keys")
+
+
+@pytest.fixture
+def texting(config: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """A line that can send texts, through a local stand-in for Twilio's Messages API."""
+    with messages_api(TOKEN) as api:
+        settings = {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_FROM": "+15550001111"}
+        yield create_app(config | settings | {"TWILIO_API_URL": api.url}), api
+
+
+@pytest.mark.parametrize("code", ["en", "es"])
+@pytest.mark.parametrize("status", ["busy", "no-answer", "failed", "canceled", "something-new"])
+def test_a_failed_transfer_says_the_number_twice_and_returns_where_the_caller_was(
+    client: FlaskClient, code: str, status: str
+) -> None:
+    call = in_call(client, code).press("2")  # an answer is playing
+    call.press("0").dial_ends(status)
+    failed = prompt(code, "voice_transfer_failed")
+    assert call.heard()[0] == failed
+    assert failed.count("6 2 3 7") == 2  # slowly, in groups, twice
+    assert CONTENT[code].topic("symptoms").parts[0] in call.heard()  # back in the answer
+
+
+@pytest.mark.parametrize("code", ["en", "es"])
+def test_after_a_failed_transfer_the_number_can_be_texted(texting, code: str) -> None:  # type: ignore[no-untyped-def]
+    app, api = texting
+    call = Call(app.test_client(), CALLER).press(LANGUAGE_KEY[code]).press("3")
+    call.press("0").dial_ends("busy")
+    assert call.heard() == [
+        prompt(code, "voice_transfer_failed"),
+        prompt(code, "voice_number_offer"),
+    ]
+    call.press("3")
+    assert call.heard() == [
+        prompt(code, "voice_number_sending"),
+        prompt(code, "voice_menu_treatment"),
+    ]
+    assert [message["Body"] for message in api.sent] == [CONTENT[code].prompt("sms_cis_number")]
+
+
+def test_after_a_failed_transfer_anything_else_goes_on(texting) -> None:  # type: ignore[no-untyped-def]
+    app, api = texting
+    call = Call(app.test_client(), CALLER).press("1").press("3").press("0").dial_ends("no-answer")
+    assert call.press("1").heard() == [prompt("en", "voice_menu_treatment")]
+    call.press("0").dial_ends("no-answer")
+    assert call.silence().heard() == [prompt("en", "voice_menu_treatment")]  # silence: on
+    assert api.sent == []
+
+
+def test_a_withheld_caller_id_gets_the_number_but_no_text_offer(texting) -> None:  # type: ignore[no-untyped-def]
+    app, _ = texting
+    call = Call(app.test_client(), "anonymous").press("1").press("0").dial_ends("busy")
+    assert call.heard() == [prompt("en", "voice_transfer_failed"), prompt("en", "voice_menu_main")]

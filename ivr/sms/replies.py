@@ -178,6 +178,7 @@ class Replies:
     not_understood: str
     not_understood_again: str  # a second in a row: the Cancer Information Service
     limit_notices: Mapping[str, str]  # "minute", "hour", "day": when to try again
+    cis_number: str  # texted to a caller whose transfer failed
     more_nothing: str
     more_done: str
     sites_list: str
@@ -200,6 +201,7 @@ class Replies:
             no_text=menu_reply(language, prompt("sms_no_text"), with_end=False),
             not_understood=_not_understood(language, prompt("sms_not_understood")),
             not_understood_again=prompt("sms_not_understood_again"),
+            cis_number=prompt("sms_cis_number"),
             limit_notices=MappingProxyType(
                 {window: prompt(f"sms_limit_{window}") for window in LIMIT_WINDOWS}
             ),
@@ -255,6 +257,7 @@ def reply_sizes(content: Content) -> list[ReplySize]:
             ("no text", replies.no_text),
             ("not understood", replies.not_understood),
             ("not understood twice", replies.not_understood_again),
+            ("the Cancer Information Service's number", replies.cis_number),
             *((f"over the limit, {w}", text) for w, text in replies.limit_notices.items()),
             ("more, nothing to continue", replies.more_nothing),
             ("more, answer done", replies.more_done),

@@ -44,6 +44,9 @@ def from_query(query: Mapping[str, str], content: Content) -> CallState:
     lang = values.pop("lang", "")
     place = _member(Place, values.pop("at", Place.WELCOME))
     menu = _member(MenuId, values.pop("menu", MenuId.MAIN))
+    resume = _member(Place, values.pop("resume", Place.MENU))
+    if resume in (None, Place.WELCOME, Place.NO_ANSWER):
+        resume = Place.MENU  # only a place a caller can be put back in
     if lang not in content.languages:
         return CallState(quiet=min(values.get("quiet", 0), MAX_QUIET))
     if place is None or place is Place.WELCOME or menu is None:
@@ -53,7 +56,8 @@ def from_query(query: Mapping[str, str], content: Content) -> CallState:
             slow=values.get("slow", False),
             tips=values.get("tips", False),
         )
-    return _sanitised(CallState(lang=lang, at=place, menu=menu, **values), content[lang])
+    state = CallState(lang=lang, at=place, menu=menu, resume=resume, **values)
+    return _sanitised(state, content[lang])
 
 
 def _member(kind: type[Place] | type[MenuId], raw: str) -> Any:
@@ -70,6 +74,8 @@ def _sanitised(state: CallState, language: LanguageContent) -> CallState:
     cancer_ids = {c.id for c in language.cancers}
     if state.at in (Place.ANSWER, Place.ANSWER_END) and state.topic not in topic_ids:
         return replace(state, at=Place.MENU, menu=MenuId.MAIN, topic="")
+    if state.resume in (Place.ANSWER, Place.ANSWER_END) and state.topic not in topic_ids:
+        state = replace(state, resume=Place.MENU)
     if state.topic:
         parts = len(language.topic(state.topic).parts) if state.topic in topic_ids else 1
         state = replace(state, part=min(max(state.part, 1), parts))

@@ -47,6 +47,7 @@ from ivr.voice.protocol import (
     RecordEvent,
     RememberLanguage,
     SendAnswerText,
+    SendNumberText,
     Step,
     Texting,
     Then,
@@ -97,6 +98,8 @@ def next_step(
     if heard.timeout:
         if state.at is Place.ANSWER:
             return _next_part(state, turn)
+        if state.at is Place.NO_ANSWER:  # no text wanted: back where they were
+            return _present(replace(state, at=state.resume, resume=Place.MENU), turn)
         return _silence(state, turn)
     state = replace(state, quiet=0)
     if not (heard.digits or heard.speech):
@@ -157,7 +160,7 @@ def _repeat(state: CallState, turn: _Turn) -> Step:
 
 def _back(state: CallState, turn: _Turn) -> Step:
     lang = turn.lang
-    if state.at in (Place.CRISIS, Place.OFFER):
+    if state.at in (Place.CRISIS, Place.OFFER, Place.NO_ANSWER):
         return _main_menu(state, turn)
     if state.at is Place.ANSWER and state.part > 1:
         return _play_part(replace(state, part=state.part - 1), turn)
@@ -317,6 +320,19 @@ def _at_offer(state: CallState, meaning: Meaning, turn: _Turn) -> Step | None:
     return None
 
 
+def _at_no_answer(state: CallState, meaning: Meaning, turn: _Turn) -> Step:
+    """After a failed transfer: 3 (or "text me") texts the number; anything else goes on."""
+    back = replace(state, at=state.resume, resume=Place.MENU)
+    if meaning not in (Choice(3), Command.TEXT):
+        return _present(back, turn)
+    texting = turn.heard.texting()
+    prompt = "voice_number_sending" if texting is Texting.ALLOWED else TEXTING_PROMPTS[texting]
+    step = _present(back, turn, before=(_prompt(turn.lang, prompt),))
+    if texting is not Texting.ALLOWED:
+        return step
+    return replace(step, effects=(SendNumberText(state.lang), RecordEvent(EventKind.TEXT)))
+
+
 def _nothing_here(state: CallState, meaning: Meaning, turn: _Turn) -> Step | None:
     return None
 
@@ -332,6 +348,7 @@ AT_PLACE: Mapping[Place, Callable[[CallState, Meaning, _Turn], Step | None]] = M
         Place.SITES: _at_sites,
         Place.CRISIS: _at_crisis,
         Place.OFFER: _at_offer,
+        Place.NO_ANSWER: _at_no_answer,
     }
 )
 
@@ -359,6 +376,8 @@ def _present(state: CallState, turn: _Turn, before: tuple[Utterance, ...] = ()) 
         return Step(before + (_prompt(lang, "voice_distress"),), state)
     if state.at is Place.OFFER:
         return Step(before + (_prompt(lang, "voice_miss_connect"),), state)
+    if state.at is Place.NO_ANSWER:
+        return Step(before + (_prompt(lang, "voice_number_offer"),), state)
     menu = MENUS[state.menu]
     say = before + (_prompt(lang, menu.prompt),)
     return Step(say, replace(state, at=Place.MENU, topic=""))
@@ -544,8 +563,12 @@ def _after_dial(state: CallState, turn: _Turn) -> Step:
     if state.at is Place.CRISIS:
         # The numbers again, slowly, then the same offer: nobody is left without a way.
         return _present(state, turn, before=(_prompt(turn.lang, "voice_crisis_failed"),))
-    main = replace(state, at=Place.MENU, menu=MenuId.MAIN, topic="")
-    return _present(main, turn, before=(_prompt(turn.lang, "voice_transfer_failed"),))
+    # The number itself, slowly and twice; a text of it offered; then back where they were.
+    failed = (_prompt(turn.lang, "voice_transfer_failed"),)
+    if not turn.heard.can_text:
+        return _present(state, turn, before=failed)
+    waiting = replace(state, at=Place.NO_ANSWER, resume=state.at)
+    return _present(waiting, turn, before=failed)
 
 
 # -- helpers -------------------------------------------------------------------------------

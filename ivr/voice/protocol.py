@@ -24,6 +24,7 @@ class Place(StrEnum):
     SITES = "sites"  # a cancer type's sites, or the whole table
     CRISIS = "crisis"  # after words of distress: the crisis line is offered, one key away
     OFFER = "offer"  # after three misses in a row: "talk with a person now?"
+    NO_ANSWER = "no-answer"  # a transfer failed: the number said twice, a text of it offered
 
 
 class MenuId(StrEnum):
@@ -139,6 +140,7 @@ class CallState:
     quiet: int = 0  # silences in a row
     misses: int = 0  # keys or words in a row that meant nothing where the caller was
     patient: bool = False  # the caller asked for more time: longer pauses
+    resume: Place = Place.MENU  # at NO_ANSWER: where the caller was when they asked
     texts: int = 0  # text messages sent during this call
     tips: bool = False  # whether the keys for listening have been said
     keys: bool = False  # whether the key map (and the full credit) has been said
@@ -206,8 +208,15 @@ class SendAnswerText:
     topic_id: str
 
 
+@dataclass(frozen=True)
+class SendNumberText:
+    """Text the caller the Cancer Information Service's number, once the response has gone out."""
+
+    lang: str
+
+
 # What a step asks the world to do; the views carry these out, the flow never does.
-Effect = RememberLanguage | RecordEvent | SendAnswerText
+Effect = RememberLanguage | RecordEvent | SendAnswerText | SendNumberText
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from ivr.voice.protocol import (
     RecordEvent,
     RememberLanguage,
     SendAnswerText,
+    SendNumberText,
     Step,
     Texting,
 )
@@ -144,9 +145,13 @@ def _carry_out(services: Line, step: Step, number: str, call_sid: str) -> None:
             services.bookkeeping.record(event)
         elif isinstance(effect, SendAnswerText) and services.texter and number:
             body = services.sms.replies[effect.lang].summaries[effect.topic_id]
-            after_response(functools.partial(_send, services.texter, number, effect.topic_id, body))
+            send = functools.partial(_send, services.texter, number, body, effect.topic_id)
+            after_response(send)
+        elif isinstance(effect, SendNumberText) and services.texter and number:
+            body = services.sms.replies[effect.lang].cis_number
+            after_response(functools.partial(_send, services.texter, number, body, None))
 
 
-def _send(texter: Texter, number: str, topic_id: str, body: str) -> None:
-    if not texter.send(number, topic_id, body):
-        log.warning("an answer a caller asked for by text could not be sent")
+def _send(texter: Texter, number: str, body: str, topic_id: str | None) -> None:
+    if not texter.send(number, body, topic_id):
+        log.warning("a text a caller asked for could not be sent")
