@@ -65,8 +65,9 @@ KEY_TEXT = "3"
 DIAL_STATUSES = ("completed", "busy", "no-answer", "failed", "canceled")
 CALL_SID = "CA" + "0" * 32
 LINE_NUMBER = "+15550001111"
-# Places of a call where key 3 (or "text me") sends the answer by text.
-ANSWER_PLACES = frozenset({"answer", "answer-end"})
+# Places of a call where key 3 (or "text me") sends a text: the answer, or after a failed
+# transfer the Cancer Information Service's number.
+ANSWER_PLACES = frozenset({"answer", "answer-end", "no-answer"})
 # Beside the language and the place (at=...), the query parameters that tell one place from
 # another of its kind. The others carry the call's history: silences in a row, the speed, the
 # keys said, texts sent, and the page or type of cancer heard last, away from those lists.
@@ -165,7 +166,7 @@ def place(
 
 
 def asks_for_text(request: Request) -> bool:
-    """Whether request is key 3 or "text me", from a real number, while an answer plays."""
+    """Whether request is key 3 or "text me", from a real number, where that sends a text."""
     at = dict(parse_qsl(urlsplit(request.url).query)).get("at", "")
     form = dict(request.form)
     asks = form.get("Digits") == KEY_TEXT or form.get("SpeechResult") in TEXT_SPEECH
