@@ -440,3 +440,41 @@ def test_a_bare_yes_or_no_in_a_word_list_is_refused_with_a_clear_sentence(tmp_pa
     with pytest.raises(ContentError) as error:
         load_content(tmp_path)
     assert "speech yes: 'yes' has True, not a word: write it in quotes." in error.value.problems[0]
+
+
+@pytest.mark.parametrize("code", ["en", "es"])
+def test_a_caller_hears_the_table_sentence_said_for_listening_and_a_texter_reads_the_original(
+    code: str,
+) -> None:
+    content = load_content()
+    topic = content[code].topic("where-spread")
+    (adaptation,) = content[code].listening
+    assert adaptation.original in topic.parts[0]
+    assert adaptation.spoken in topic.spoken_part(1)
+    assert adaptation.original not in topic.spoken_part(1)
+    for visual in ("left to right", "following table", "izquierda a derecha", "siguiente tabla"):
+        assert visual not in topic.spoken_part(1)
+    assert [p for p in topic.parts[1:]] == [
+        topic.spoken_part(n) for n in range(2, len(topic.parts) + 1)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "problem"),
+    [
+        ("original", "The table on the left shows nothing.", "is not in that part word for word"),
+        ("spoken", "Here are the common places, the most common first.", "is not in 'spoken'"),
+        ("part", 9, "no such topic or part"),
+    ],
+)
+def test_an_adaptation_for_listeners_is_checked(
+    tmp_path: Path, field: str, value: object, problem: str
+) -> None:
+    for code in ("en", "es"):
+        data = yaml.safe_load((CONTENT_DIR / f"{code}.yaml").read_text(encoding="utf-8"))
+        if code == "en":
+            data["listening"][0][field] = value
+        (tmp_path / f"{code}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
+    with pytest.raises(ContentError) as error:
+        load_content(tmp_path)
+    assert any(problem in line for line in error.value.problems), error.value.problems

@@ -255,7 +255,9 @@ def test_a_flood_is_cut_off_per_number(config: dict) -> None:
     app = create_app(config | {"SMS_RATE_LIMIT": "3/minute"})
     client = app.test_client()
     flooder, other = Phone(client), Phone(client, OTHER)
-    assert [flooder.send("5") is not None for _ in range(5)] == [True] * 3 + [False] * 2
+    replies = [flooder.send("5") for _ in range(5)]
+    assert replies[:3] == [REPLIES["en"].summaries["symptoms"]] * 3
+    assert replies[3:] == [REPLIES["en"].limit_notices["minute"], None]  # told once, then nothing
     assert other.send("5") == REPLIES["en"].summaries["symptoms"]
     store_of(app).engine.dispose()
 

@@ -7,6 +7,7 @@ and `checks` validates the files as a whole. The rest of the line imports from h
 from ivr.content.checks import CANCER_COUNT, SUMMARY_LIMITS, TOPIC_COUNT, fact_sheet_form
 from ivr.content.loader import CONTENT_DIR, FACT_SHEET, load_content
 from ivr.content.model import (
+    Adaptation,
     CONCERNS,
     LANGUAGES,
     SITES_TOPIC,
@@ -21,6 +22,7 @@ from ivr.content.model import (
 )
 
 __all__ = [
+    "Adaptation",
     "CONCERNS",
     "CANCER_COUNT",
     "CONTENT_DIR",

@@ -29,6 +29,12 @@ def content_problems(
         if tuple(language.concerns) != CONCERNS:
             problems.append(f"{code}.yaml: concerns: must be {' and '.join(CONCERNS)}, in order.")
     problems.extend(_check_english(languages["en"], fact_sheet, directory / "en.yaml"))
+    source = fact_sheet_form(fact_sheet.read_text(encoding="utf-8"))
+    adapted = {(a.topic_id, a.part) for a in languages["en"].listening}
+    for code, language in languages.items():
+        problems.extend(_check_listening(language, source, directory / f"{code}.yaml"))
+        if {(a.topic_id, a.part) for a in language.listening} != adapted:
+            problems.append(f"{code}.yaml: listening: must adapt the same parts as en.yaml.")
     for code, language in languages.items():
         problems.extend(_check_summaries(language, directory / f"{code}.yaml"))
     return problems
@@ -168,6 +174,27 @@ def _check_english(english: LanguageContent, fact_sheet: Path, path: Path) -> li
                 )
         if not is_gsm7(topic.summary):
             problems.append(f"{path.name}: topic {topic.id}: summary has characters outside GSM-7.")
+    return problems
+
+
+def _check_listening(language: LanguageContent, source: str, path: Path) -> list[str]:
+    """Each adaptation for listeners: its original is the answer's own sentence (in English,
+    the fact sheet's), and what is said instead keeps every medical term it names."""
+    problems = []
+    for adaptation in language.listening:
+        where = f"{path.name}: listening {adaptation.topic_id} part {adaptation.part}"
+        topic = next((t for t in language.topics if t.id == adaptation.topic_id), None)
+        if topic is None or adaptation.part > len(topic.parts):
+            problems.append(f"{where}: no such topic or part.")
+            continue
+        if adaptation.original not in topic.parts[adaptation.part - 1]:
+            problems.append(f"{where}: 'original' is not in that part word for word.")
+        if language.code == "en" and fact_sheet_form(adaptation.original) not in source:
+            problems.append(f"{where}: 'original' is not in the fact sheet word for word.")
+        for term in adaptation.terms:
+            for text, name in ((adaptation.original, "original"), (adaptation.spoken, "spoken")):
+                if f" {fold(term)} " not in f" {fold(text)} ":
+                    problems.append(f"{where}: the medical term {term!r} is not in {name!r}.")
     return problems
 
 

@@ -5,6 +5,7 @@ a whole, so a broken file stops start-up with a message naming the file, the id 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -12,7 +13,15 @@ from typing import Any
 import yaml
 
 from ivr.content.checks import content_problems
-from ivr.content.model import LANGUAGES, Cancer, Content, ContentError, LanguageContent, Topic
+from ivr.content.model import (
+    LANGUAGES,
+    Adaptation,
+    Cancer,
+    Content,
+    ContentError,
+    LanguageContent,
+    Topic,
+)
 
 CONTENT_DIR = Path(__file__).resolve().parent
 FACT_SHEET = CONTENT_DIR / "source" / "metastatic-cancer-fact-sheet.txt"
@@ -113,8 +122,16 @@ def _parse_file(path: Path, code: str) -> LanguageContent:
         raise ContentError([f"{path.name}: the file must be a mapping at the top level."])
     if data.get("language") != code:
         reader.problem("language", f"must be '{code}' to match the file name.")
+    listening = (
+        tuple(
+            _adaptation(reader, entry, number)
+            for number, entry in enumerate(reader.records(data, "listening", "listening"), 1)
+        )
+        if "listening" in data
+        else ()
+    )
     topics = tuple(
-        _topic(reader, entry, number)
+        _heard_by_listeners(_topic(reader, entry, number), listening)
         for number, entry in enumerate(reader.records(data, "topics", "topics"), 1)
     )
     sites: dict[str, Any] = data["sites"] if isinstance(data.get("sites"), dict) else {}
@@ -132,6 +149,7 @@ def _parse_file(path: Path, code: str) -> LanguageContent:
         numbers=MappingProxyType(reader.mapping(data, "numbers", "numbers")),
         key_points=reader.texts(data, "key_points", "key_points"),
         topics=topics,
+        listening=listening,
         site_names=MappingProxyType(site_names),
         cancers=cancers,
         prompts=MappingProxyType(reader.mapping(data, "prompts", "prompts")),
@@ -143,6 +161,32 @@ def _parse_file(path: Path, code: str) -> LanguageContent:
     if reader.problems:
         raise ContentError(reader.problems)
     return language
+
+
+def _adaptation(reader: _Reader, entry: Mapping[str, Any], number: int) -> Adaptation:
+    where = f"listening #{number}"
+    part = entry.get("part")
+    if not isinstance(part, int) or isinstance(part, bool) or part < 1:
+        reader.problem(where, "'part' must be a part's number, from 1.")
+        part = 1
+    return Adaptation(
+        topic_id=reader.text(entry, "topic", where),
+        part=part,
+        original=reader.text(entry, "original", where),
+        spoken=reader.text(entry, "spoken", where),
+        reason=reader.text(entry, "reason", where),
+        terms=reader.texts(entry, "terms", where),
+    )
+
+
+def _heard_by_listeners(topic: Topic, listening: tuple[Adaptation, ...]) -> Topic:
+    """The topic with its spoken parts: each adaptation's original replaced by its spoken."""
+    spoken = list(topic.parts)
+    for adaptation in listening:
+        if adaptation.topic_id == topic.id and adaptation.part <= len(spoken):
+            text = spoken[adaptation.part - 1]
+            spoken[adaptation.part - 1] = text.replace(adaptation.original, adaptation.spoken)
+    return replace(topic, spoken=tuple(spoken))
 
 
 def _topic(reader: _Reader, entry: Mapping[str, Any], number: int) -> Topic:

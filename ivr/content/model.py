@@ -44,7 +44,26 @@ class Topic:
     summary: str
     keywords: tuple[str, ...]
     speech_hints: tuple[str, ...]
-    parts: tuple[str, ...]
+    parts: tuple[str, ...]  # the fact sheet's words, as texts send them
+    # The parts as callers hear them: the same, but where the fact sheet refers to its own
+    # page (a table "from left to right"), said for a listener (see Adaptation).
+    spoken: tuple[str, ...] = ()
+
+    def spoken_part(self, number: int) -> str:
+        """Part number (from 1) as a caller hears it."""
+        return (self.spoken or self.parts)[number - 1]
+
+
+@dataclass(frozen=True)
+class Adaptation:
+    """A sentence of an answer said for a listener, explicitly, beside the fact sheet's own."""
+
+    topic_id: str
+    part: int  # from 1
+    original: str  # the sentence as the fact sheet (or its translation) writes it
+    spoken: str  # what a caller hears instead
+    reason: str  # why it is said otherwise
+    terms: tuple[str, ...]  # the medical terms the spoken sentence keeps
 
 
 @dataclass(frozen=True)
@@ -87,6 +106,8 @@ class LanguageContent:
     concerns: Mapping[str, tuple[str, ...]]
     # How lists are joined: "and", "or", and the forms they take before a vowel sound.
     conjunctions: Mapping[str, str]
+    # Sentences said for a listener where the fact sheet refers to its page.
+    listening: tuple[Adaptation, ...] = ()
 
     def topic(self, topic_id: str) -> Topic:
         """The topic with this id."""
@@ -130,8 +151,8 @@ class LanguageContent:
         for topic in self.topics:
             items.append(Spoken(f"topic.{topic.id}.title", topic.title, slow=False))
             items += [
-                Spoken(f"topic.{topic.id}.{n}", part, slow=True)
-                for n, part in enumerate(topic.parts, 1)
+                Spoken(f"topic.{topic.id}.{n}", topic.spoken_part(n), slow=True)
+                for n in range(1, len(topic.parts) + 1)
             ]
         items += [
             Spoken(f"sites.{cancer.id}", self.sites_sentence(cancer), slow=True)

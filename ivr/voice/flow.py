@@ -397,7 +397,7 @@ def _play_part(state: CallState, turn: _Turn, before: tuple[Utterance, ...] = ()
     if not state.tips:
         prompt = "voice_answer_keys" if turn.heard.can_text else "voice_answer_keys_no_text"
         tips = (_prompt(lang, prompt),)
-    text = lang.topic(state.topic).parts[state.part - 1]
+    text = lang.topic(state.topic).spoken_part(state.part)
     part = Utterance(f"topic.{state.topic}.{state.part}", text, lang.code, slow=state.slow)
     # The answer first, then how to listen: the first word of an answer comes sooner.
     return Step(before + (part,) + tips, replace(state, tips=True), Then.PLAY)
