@@ -7,11 +7,11 @@ and `checks` validates the files as a whole. The rest of the line imports from h
 from ivr.content.checks import CANCER_COUNT, SUMMARY_LIMITS, TOPIC_COUNT, fact_sheet_form
 from ivr.content.loader import CONTENT_DIR, FACT_SHEET, load_content
 from ivr.content.model import (
-    Adaptation,
     CONCERNS,
     LANGUAGES,
     SITES_TOPIC,
     TEXTED_ONLY,
+    Adaptation,
     Cancer,
     Content,
     ContentError,
