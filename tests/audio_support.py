@@ -79,6 +79,7 @@ class FakeEngine:
     name: str = "espeak"
     language: str = "en"
     voice: str = "en-us"
+    margin: float = 0.0
     calls: list[tuple[str, bool]] = field(default_factory=list)
     fail_on: str | None = None  # a text that makes it fail, as a real engine might
 

@@ -175,7 +175,7 @@ def _record(wanted: Wanted, engine: Engine, directory: Path) -> Recording:
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=".", suffix=".partial")
     os.close(handle)
     try:
-        duration = to_phone_mp3(raw, Path(temporary))
+        duration = to_phone_mp3(raw, Path(temporary), engine.margin)
         data = Path(temporary).read_bytes()
         digest = hashlib.sha256(data).hexdigest()
         # The name changes whenever the sound does, so no cache (Twilio's, a CDN's) can ever

@@ -31,8 +31,11 @@ _MEASURED = ("I", "TP", "LRA", "thresh")  # what loudnorm's second pass takes fr
 SILENT = "a recording came out silent; the engine produced no speech."
 
 
-def to_phone_mp3(raw: bytes, destination: Path) -> float:
-    """Encode raw audio (any format ffmpeg reads) as the phone's mp3; return its duration in s."""
+def to_phone_mp3(raw: bytes, destination: Path, margin: float = 0.0) -> float:
+    """Encode raw audio (any format ffmpeg reads) as the phone's mp3; return its duration in s.
+
+    With a margin, that many seconds of silence stand at each end instead of the usual tenth.
+    """
     ffmpeg = require_tool("ffmpeg", FFMPEG_INSTALL)
     # Two passes: measure, then apply one gain to the whole clip. One pass adapts its gain as
     # it goes, and overshoots by several LU on short clips.
@@ -40,7 +43,12 @@ def to_phone_mp3(raw: bytes, destination: Path) -> float:
     gain = ":".join(f"measured_{key}={measured[f'input_{key.lower()}']}" for key in _MEASURED)
     filters = f"{TRIM_AND_PAD},{_LOUDNORM}:{gain}:offset={measured['target_offset']}:linear=true"
     command = [ffmpeg, "-hide_banner", "-loglevel", "error", "-y", "-i", "pipe:0"]
-    command += ["-af", f"{filters},{TRIM_END}", "-ac", "1", "-ar", str(SAMPLE_RATE)]
+    if margin:
+        milliseconds = round(margin * 1000)
+        filters += f",{TRIM_END},adelay={milliseconds}:all=1,apad=pad_dur={margin}"
+    else:
+        filters += f",{TRIM_END}"
+    command += ["-af", filters, "-ac", "1", "-ar", str(SAMPLE_RATE)]
     command += ["-c:a", "libmp3lame", "-b:a", BITRATE, "-map_metadata", "-1"]
     # bitexact keeps ffmpeg's version out of the file, so the same sound gives the same bytes.
     command += ["-fflags", "+bitexact", "-flags:a", "+bitexact", "-f", "mp3", str(destination)]

