@@ -170,7 +170,14 @@ def test_a_key_means_one_thing_at_each_place(
 
 def test_every_command_and_place_has_a_handler() -> None:
     assert set(AT_PLACE) == set(Place)
-    place_commands = {Command.NEXT, Command.SLOWER, Command.TEXT, Command.MORE, Command.YES}
+    place_commands = {
+        Command.NEXT,
+        Command.SLOWER,
+        Command.TEXT,
+        Command.MORE,
+        Command.YES,
+        Command.NO,
+    }
     assert set(ANYWHERE) | place_commands == set(Command)
 
 
