@@ -1,7 +1,8 @@
 """Runs the benchmarks in scripts/bench_*.py and prints their figures.
 
-Each bench_<name>.py defines run(line: BenchLine) -> None and prints its own table; the shared
-pieces (a built app on a temporary SQLite database, signed requests, percentiles) live here.
+Each bench_<name>.py defines run(line: BenchLine) -> None and prints its own table, and may define
+add_options(parser) for options of its own, which run reads in line.options; the shared pieces
+(a built app on a temporary SQLite database, signed requests, percentiles) live here.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -33,6 +35,8 @@ class BenchLine:
 
     app: Flask
     client: FlaskClient
+    # The command line, with the options benchmarks add (bench_audio's --asr, say).
+    options: argparse.Namespace = field(default_factory=argparse.Namespace)
 
     def post(self, path: str, form: Mapping[str, str]) -> tuple[float, float]:
         """POST a signed webhook: seconds until the response, and until work after it is done."""
@@ -91,7 +95,7 @@ def time_calls(
     return percentiles(samples)
 
 
-def build_line(directory: Path) -> BenchLine:
+def build_line(directory: Path, options: argparse.Namespace | None = None) -> BenchLine:
     """A line on a throwaway SQLite database, as the tests build it."""
     app = create_app(
         {
@@ -103,26 +107,36 @@ def build_line(directory: Path) -> BenchLine:
             "SMS_PAGING_LIMIT": "1000000/minute",
         }
     )
-    return BenchLine(app, app.test_client())
+    return BenchLine(app, app.test_client(), options or argparse.Namespace())
 
 
 def main(argv: list[str]) -> None:
     """Run every benchmark, or the ones named."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="voice, sms, audio ... (default: all)")
-    args = parser.parse_args(argv)
     available = {path.stem.removeprefix("bench_"): path for path in sorted(HERE.glob("bench_*.py"))}
+    # Every benchmark is loaded before the command line is read, so that --help shows its options.
+    modules = {name: _load(name, path) for name, path in available.items()}
+    for module in modules.values():
+        if hasattr(module, "add_options"):
+            module.add_options(parser)
+    args = parser.parse_args(argv)
     names = args.names or list(available)
     for name in names:
         if name not in available:
             raise SystemExit(f"no benchmark {name!r}; there are: {', '.join(available)}")
-        spec = importlib.util.spec_from_file_location(f"bench_{name}", available[name])
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
         with tempfile.TemporaryDirectory() as directory:
             print(f"== {name} ==")
-            module.run(build_line(Path(directory)))
+            modules[name].run(build_line(Path(directory), args))
             print()
+
+
+def _load(name: str, path: Path) -> ModuleType:
+    """The benchmark module in path."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 if __name__ == "__main__":
