@@ -26,6 +26,7 @@ DOMAIN = (
     "ivr.sms.keywords",
     "ivr.events",
     "ivr.language",
+    "ivr.concerns",
 )
 
 # Stands in for the `ivr` package without running its __init__, so only the content's own
