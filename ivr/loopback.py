@@ -9,6 +9,7 @@ caller's block ends. (`ivr serve` runs gunicorn in its own process instead: ivr/
 from __future__ import annotations
 
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -24,6 +25,7 @@ GUNICORN = [sys.executable, "-m", "gunicorn", "-c", "python:ivr.gunicorn_conf"]
 LINE_APP = "ivr:create_app()"
 START_SECONDS = 30
 STOP_SECONDS = 15
+READY_RETRY_SECONDS = 0.05  # between two tries of the ready request
 # What the server's output ends with, in the error when it does not start.
 _LOG_TAIL_CHARS = 4000
 # Loopback, never through a proxy, whatever the shell's *_proxy variables say.
@@ -122,12 +124,15 @@ def _wait_until_ready(server: Server, ready: tuple[str, str], log: Path, seconds
                     return
         except OSError:
             pass
-        code = server.process.poll()
+        try:
+            # Wait on the server itself between tries: an exit ends the wait at once.
+            code: int | None = server.process.wait(timeout=READY_RETRY_SECONDS)
+        except subprocess.TimeoutExpired:
+            code = None
         if code is not None or time.monotonic() > deadline:
             why = f"exited ({code})" if code is not None else f"did not answer in {seconds:g} s"
             output = log.read_text(errors="replace")[-_LOG_TAIL_CHARS:]
             raise StartFailed(f"gunicorn {why}:\n{output}")
-        time.sleep(0.05)
 
 
 def _signal_group(group: int, signum: int) -> None:
@@ -140,10 +145,23 @@ def _signal_group(group: int, signum: int) -> None:
 def _wait_until_group_is_gone(group: int) -> None:
     """Wait until no live process (zombies aside) is left in the group."""
     deadline = time.monotonic() + STOP_SECONDS
-    while _live_members(group):
+    while members := _live_members(group):
         if time.monotonic() > deadline:
             raise RuntimeError(f"processes of group {group} outlived SIGKILL")
-        time.sleep(0.02)
+        for pid in members:
+            _wait_for_exit(pid, deadline)
+
+
+def _wait_for_exit(pid: int, deadline: float) -> None:
+    """Block until process pid has exited (its pidfd is readable), or until deadline."""
+    try:
+        descriptor = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return  # already gone
+    try:
+        select.select([descriptor], [], [], max(0.0, deadline - time.monotonic()))
+    finally:
+        os.close(descriptor)
 
 
 def _live_members(group: int) -> list[int]:
