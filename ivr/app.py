@@ -55,7 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     except SQLAlchemyError:
         log.warning("The database is not answering; journaled opt-outs wait.", exc_info=True)
     guesser = LanguageGuesser.build(content)
-    sms = SmsService.build(content, settings, guesser)
+    sms = SmsService.build(content, settings, guesser, catalogue)
     services = Line(
         settings=settings,
         content=content,

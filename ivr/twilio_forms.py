@@ -36,6 +36,45 @@ def sms_form(
     }
 
 
+def whatsapp_form(
+    number: str,
+    body: str,
+    message_sid: str,
+    *,
+    to: str,
+    account_sid: str,
+    media: tuple[tuple[str, str], ...] = (),
+    location: tuple[str, str] | None = None,
+) -> dict[str, str]:
+    """The fields Twilio sends with a WhatsApp message from number (E.164, without the
+    whatsapp: prefix) to the line's WhatsApp sender, to: media as (content type, URL) pairs,
+    a shared location as (latitude, longitude), both as Twilio writes them."""
+    kind = "location" if location else media[0][0].split("/")[0] if media else "text"
+    form = {
+        "SmsMessageSid": message_sid,
+        "NumMedia": str(len(media)),
+        "ProfileName": "",
+        "MessageType": kind,
+        "SmsSid": message_sid,
+        "WaId": number.removeprefix("+"),
+        "SmsStatus": "received",
+        "Body": body,
+        "To": f"whatsapp:{to}",
+        "NumSegments": "1",
+        "ReferralNumMedia": "0",
+        "MessageSid": message_sid,
+        "AccountSid": account_sid,
+        "From": f"whatsapp:{number}",
+        "ApiVersion": API_VERSION,
+    }
+    for index, (content_type, url) in enumerate(media):
+        form[f"MediaContentType{index}"] = content_type
+        form[f"MediaUrl{index}"] = url
+    if location:
+        form["Latitude"], form["Longitude"] = location
+    return form
+
+
 def call_form(number: str, call_sid: str, *, to: str, account_sid: str) -> dict[str, str]:
     """The fields Twilio sends with every webhook of a call from number to the line's number."""
     return {

@@ -24,6 +24,7 @@ DOMAIN = (
     "ivr.sms.conversation",
     "ivr.sms.replies",
     "ivr.sms.keywords",
+    "ivr.sms.whatsapp",
     "ivr.events",
     "ivr.language",
     "ivr.concerns",

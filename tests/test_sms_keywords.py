@@ -28,6 +28,7 @@ COMMAND_INTENTS = {
     "menu": Intent.MENU,
     "help": Intent.HELP,
     "sites": Intent.SITES,
+    "slow": Intent.SLOW,
     "english": Intent.LANGUAGE,
     "spanish": Intent.LANGUAGE,
 }

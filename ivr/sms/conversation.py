@@ -62,6 +62,10 @@ def next_reply(
 ) -> Outcome:
     """The reply to one message, for a number that has not opted out."""
     code, remember = reply_language(match, remembered_language)
+    if match.intent is Intent.MEDIA and match.media and not remembered_language:
+        # No words to tell the language by, and none remembered: say it in every language.
+        both = "\n\n".join(texts.media[match.media] for texts in replies.values())
+        return Outcome(both, "media", detail=match.media.value, language=code)
     step = _step(match, conversation, replies[code], message_sid)
     if step.event != NOT_UNDERSTOOD and step.conversation is None and conversation:
         if conversation.misses:
@@ -104,6 +108,13 @@ def _step(
         return Outcome(texts.opted_in, "opt-in")
     if intent is Intent.EMPTY:
         return Outcome(texts.no_text, "no-text")
+    if intent is Intent.MEDIA and match.media:
+        return Outcome(texts.media[match.media], "media", detail=match.media.value)
+    if intent is Intent.SLOW:
+        topic = conversation.topic_id if conversation else None
+        if topic is None:
+            return Outcome(texts.slow_nothing, "slow-nothing")
+        return Outcome(texts.slow, "slow", topic=topic)
     return _not_understood(match, conversation, texts, message_sid)
 
 
@@ -128,7 +139,8 @@ def _more(texts: Replies, conversation: Conversation | None, message_sid: str) -
     """The next part of the answer being paged, or why there is none."""
     topic = conversation.topic_id if conversation else None
     pages = texts.pages.get(topic) if topic else None
-    if conversation is None or topic is None or not pages:
+    # An answer sent whole (on WhatsApp) has no parts left: MORE says it is done.
+    if conversation is None or topic is None or pages is None:
         return Outcome(texts.more_nothing, "more-nothing")
     if conversation.next_part >= len(pages):
         return Outcome(texts.more_done, "more-done", topic=topic)

@@ -99,6 +99,17 @@ class Intent(Enum):
     LANGUAGE = "language"
     UNKNOWN = "unknown"
     EMPTY = "empty"
+    SLOW = "slow"  # SLOW alone: the answer being read, recorded more slowly
+    MEDIA = "media"  # a voice note, picture, location or other media, with no words
+
+
+class MediaKind(Enum):
+    """What a message without words carried instead (MMS, or WhatsApp)."""
+
+    VOICE = "voice"
+    IMAGE = "image"
+    LOCATION = "location"
+    OTHER = "other"  # a video, document, contact card or a type the line does not know
 
 
 @dataclass(frozen=True)
@@ -113,6 +124,8 @@ class Match:
     # For UNKNOWN: by language, the keyword the message is a plausible typo of, as written.
     suggestions: tuple[tuple[str, str], ...] = ()
     handled_by_twilio: bool = False  # for OPT_OUT: Twilio confirms it itself
+    slow: bool = False  # SLOW or LENTO came with it: the slower recording, where there is one
+    media: MediaKind | None = None  # for MEDIA: what came instead of words
 
 
 @dataclass(frozen=True)
@@ -143,8 +156,11 @@ COMMAND_INTENTS = {
     "menu": Intent.MENU,
     "help": Intent.HELP,
     "sites": Intent.SITES,
+    "slow": Intent.SLOW,
 }
 LANGUAGE_COMMANDS = {"english": "en", "spanish": "es"}
+# The command that asks for the slower recording; with a topic or a cancer type it is a modifier.
+SLOW_COMMAND = "slow"
 CONCERN_INTENTS = {Concern.DISTRESS: Intent.DISTRESS, Concern.PERSONAL: Intent.PERSONAL}
 
 
@@ -233,6 +249,11 @@ class TextVocabulary:
                     used.update(span)
         return hits
 
+    def is_slow(self, word: str) -> bool:
+        """True when word (folded) is one of the ways to ask for the slower recording."""
+        target = self.phrases.get(word)
+        return target is not None and (target.kind, target.id) == ("command", SLOW_COMMAND)
+
     def hint_words(self, language: str) -> list[str]:
         """Every word closest() may offer in a reply in language, as the content writes it."""
         return [self.phrases[phrase].display for phrase in self._hint_choices.get(language, [])]
@@ -294,11 +315,12 @@ def match_keyword(text: str, vocabulary: TextVocabulary) -> Match:
     if concern:
         intent = CONCERN_INTENTS[concern.concern]
         return Match(intent, language=concern.language or _marked_language(text))
-    phrase = " ".join(words)
+    plain = [word for word in words if not vocabulary.is_slow(word)]
+    phrase = " ".join(plain)
     if phrase.isdigit():
         topic = vocabulary.topic_numbers.get(int(phrase))
         if topic:
-            return Match(Intent.TOPIC, topic=topic)
+            return Match(Intent.TOPIC, topic=topic, slow=len(plain) < len(words))
         return Match(Intent.UNKNOWN)
     hits, used = vocabulary.exact_hits(words)
     if len(words) <= FUZZY_MAX_WORDS:
@@ -320,7 +342,8 @@ def _resolve(hits: list[_Hit], marked: str | None) -> Match:
         (LANGUAGE_COMMANDS[h.target.id] for h in commands if h.target.id in LANGUAGE_COMMANDS),
         None,
     )
-    others = [h for h in commands if h.target.id not in LANGUAGE_COMMANDS]
+    slow = any(h.target.id == SLOW_COMMAND for h in commands)
+    others = [h for h in commands if h.target.id not in (*LANGUAGE_COMMANDS, SLOW_COMMAND)]
     asks_sites = any(h.target.id == "sites" for h in others) or any(
         h.target.id == SITES_TOPIC for h in topics
     )
@@ -330,11 +353,19 @@ def _resolve(hits: list[_Hit], marked: str | None) -> Match:
         decisive, match = topics[0], Match(Intent.TOPIC, topic=topics[0].target.id)
     elif others:
         decisive, match = others[0], Match(COMMAND_INTENTS[others[0].target.id])
+    elif slow:
+        decisive = next(h for h in commands if h.target.id == SLOW_COMMAND)
+        match = Match(Intent.SLOW)
     else:
         return Match(Intent.LANGUAGE, switch_to=switch_to, language=switch_to)
     language = _one_language([decisive, *hits]) or marked
     return Match(
-        match.intent, topic=match.topic, cancer=match.cancer, language=language, switch_to=switch_to
+        match.intent,
+        topic=match.topic,
+        cancer=match.cancer,
+        language=language,
+        switch_to=switch_to,
+        slow=slow,
     )
 
 
@@ -344,6 +375,15 @@ def _one_language(hits: list[_Hit]) -> str | None:
         if len(hit.target.languages) == 1:
             return next(iter(hit.target.languages))
     return None
+
+
+def read_media(content_types: Iterable[str], located: bool) -> MediaKind | None:
+    """What a message carried besides words: the first media item's kind, or a location."""
+    first = next(iter(content_types), None)
+    if first is None:
+        return MediaKind.LOCATION if located else None
+    kind = first.split("/", 1)[0].strip().lower()
+    return {"audio": MediaKind.VOICE, "image": MediaKind.IMAGE}.get(kind, MediaKind.OTHER)
 
 
 def _marked_language(text: str) -> str | None:

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from ivr.content import SITES_TOPIC, Cancer, Content, LanguageContent, Topic
 from ivr.segments import Segments, segments
-from ivr.sms.keywords import TextVocabulary
+from ivr.sms.keywords import MediaKind, TextVocabulary
 
 # The most segments a reply may take: English stays in GSM-7 (153 characters a part); Spanish
 # accents make a message UCS-2 (67 a part), so it gets one more.
@@ -139,6 +139,11 @@ def _pack(pieces: list[_Piece], fits: Callable[[str], bool]) -> list[list[_Piece
     return pages
 
 
+def cut_text(text: str, fits: Callable[[str], bool]) -> list[str]:
+    """Text whole when it fits, else cut into sentences (and a sentence too long, at clauses)."""
+    return [text] if fits(text) else _pieces(text, fits)
+
+
 def _pieces(text: str, fits: Callable[[str], bool], level: int = 0) -> list[str]:
     """Text cut into sentences, and any sentence too long for a page at clauses, then words."""
     if level == len(_BREAKS) or (level > 0 and fits(text)):
@@ -185,6 +190,9 @@ class Replies:
     summaries: Mapping[str, str]
     pages: Mapping[str, tuple[str, ...]]
     sites: Mapping[str, str]
+    slow: str  # SLOW alone, with an answer to say again slowly
+    slow_nothing: str  # SLOW alone, with no answer to say again
+    media: Mapping[MediaKind, str]  # a voice note, picture or location: what the line reads
 
     @classmethod
     def build(cls, language: LanguageContent) -> Replies:
@@ -211,6 +219,10 @@ class Replies:
             summaries=MappingProxyType({t.id: summary_reply(language, t) for t in language.topics}),
             pages=MappingProxyType({t.id: answer_pages(language, t) for t in language.topics}),
             sites=MappingProxyType({c.id: sites_reply(language, c) for c in language.cancers}),
+            # A text has no sound: the slower recordings are on the phone line (and WhatsApp).
+            slow=prompt("sms_slow_by_phone"),
+            slow_nothing=prompt("sms_slow_by_phone"),
+            media=MappingProxyType({kind: prompt(f"sms_media_{kind.value}") for kind in MediaKind}),
         )
 
     def limit_notice(self, window_seconds: int) -> str:
@@ -262,6 +274,8 @@ def reply_sizes(content: Content) -> list[ReplySize]:
             ("more, nothing to continue", replies.more_nothing),
             ("more, answer done", replies.more_done),
             ("sites list", replies.sites_list),
+            ("slow", replies.slow),
+            *((f"media, {kind.value}", text) for kind, text in replies.media.items()),
         ]
         named += [(f"summary {topic}", text) for topic, text in replies.summaries.items()]
         named += [(f"sites {cancer}", text) for cancer, text in replies.sites.items()]

@@ -6,10 +6,13 @@ import functools
 import logging
 
 from flask import Blueprint, Response, request
-from twilio.twiml.messaging_response import MessagingResponse
+from twilio.twiml.messaging_response import Message, MessagingResponse
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 from ivr.services import line
+from ivr.sms.keywords import MediaKind, read_media
+from ivr.sms.whatsapp import is_whatsapp, whatsapp_number
 from ivr.twiml import is_refusal, twiml
 
 bp = Blueprint("sms", __name__, url_prefix="/sms")
@@ -23,10 +26,21 @@ def incoming() -> Response:
     """A text from someone: answer it, or send nothing (opted out, over the limit, STOP)."""
     form = request.form
     services = line()
-    reply = services.sms.handle(
-        services.store, form.get("From", ""), form.get("Body", ""), form.get("MessageSid", "")
-    )
+    sender, body, sid = form.get("From", ""), form.get("Body", ""), form.get("MessageSid", "")
+    if is_whatsapp(sender):
+        answer = services.sms.handle_whatsapp(services.store, sender, body, sid, _media(form))
+        urls = (services.catalogue.url(id_, code, slow) for code, id_, slow in answer.recordings)
+        return twiml(_whatsapp_twiml(answer.messages, tuple(url for url in urls if url)))
+    reply = services.sms.handle(services.store, sender, body, sid, _media(form))
     return twiml(_reply_twiml(reply))
+
+
+def _media(form: MultiDict[str, str]) -> MediaKind | None:
+    """What came instead of words, read from Twilio's NumMedia, MediaContentType0, Latitude."""
+    count = form.get("NumMedia", "0")
+    types = [form.get("MediaContentType0", "")] if count.isdigit() and int(count) > 0 else []
+    located = bool(form.get("Latitude") and form.get("Longitude"))
+    return read_media(types, located)
 
 
 @functools.lru_cache(maxsize=TWIML_CACHE_SIZE)
@@ -38,10 +52,29 @@ def _reply_twiml(reply: str | None) -> str:
     return str(response)
 
 
+@functools.lru_cache(maxsize=TWIML_CACHE_SIZE)
+def _whatsapp_twiml(messages: tuple[str, ...], media: tuple[str, ...]) -> str:
+    """The TwiML that sends messages, then each recording as a message of its own."""
+    response = MessagingResponse()
+    for text in messages:
+        response.message(text)
+    for url in media:
+        # WhatsApp shows an audio message without a caption: one recording a message, no body.
+        message = Message()
+        message.media(url)
+        response.append(message)
+    return str(response)
+
+
+def _number(sender: str) -> str:
+    """The number a sender's opt-out and language are kept under: WhatsApp's without prefix."""
+    return (whatsapp_number(sender) or "") if is_whatsapp(sender) else sender
+
+
 @bp.post("/fallback")
 def fallback() -> Response:
     """Twilio's fallback URL: record an opt-out the line may have missed, else apologise."""
-    number = request.form.get("From", "")
+    number = _number(request.form.get("From", ""))
     services = line()
     if number and services.sms.is_opt_out(request.form.get("Body", "")):
         try:
@@ -60,7 +93,7 @@ def _error(error: Exception) -> Response | HTTPException:
     log.exception("sms webhook failed")
     if line().sms.is_opt_out(request.form.get("Body", "")):
         return twiml(MessagingResponse())  # never answer a STOP with anything but silence
-    return _apology(request.form.get("From", ""))
+    return _apology(_number(request.form.get("From", "")))
 
 
 def _apology(number: str) -> Response:
