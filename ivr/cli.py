@@ -16,8 +16,8 @@ from ivr.audio.engines import ENGINE_NAMES, EngineError, choose_engines
 from ivr.check import check
 from ivr.config import AUDIO_DIR, REPO_ROOT, SettingsError
 from ivr.content import CONTENT_DIR, LANGUAGES, ContentError, load_content
-from ivr.simulator import FAKE_ACCOUNT_SID, captions
-from ivr.simulator.terminal import CALLER, TerminalCall, Webhooks, text
+from ivr.simulator import FAKE_ACCOUNT_SID
+from ivr.simulator.terminal import CALLER, TerminalCall, Webhooks, recording_captions, text
 
 LOCAL_TOKEN_FILE = "local-auth-token"
 
@@ -143,15 +143,24 @@ def text_command(message: str, url: str | None, number: str) -> None:
 def call_command(url: str | None, number: str, audio: bool) -> None:
     """Call the line from this terminal: type keys or words, read what the caller hears."""
     lines = webhooks(os.environ, url)
-    services = lines.app.extensions["ivr"] if lines.app else None
-    audio_dir = services.settings.audio_dir if services and audio else None
+    if lines.app:
+        settings = lines.app.extensions["ivr"].settings
+        audio_dir, content_dir = settings.audio_dir, settings.content_dir
+    else:
+        # A line elsewhere: its recordings' words (and sound) from this checkout, by file name.
+        audio_dir = Path(os.environ.get("IVR_AUDIO_DIR", AUDIO_DIR))
+        content_dir = Path(os.environ.get("IVR_CONTENT_DIR", CONTENT_DIR))
+    try:
+        captions = recording_captions(audio_dir, load_content(content_dir))
+    except ContentError:
+        captions = {}  # the call still works; recordings show as file names
     TerminalCall(
         lines,
         ask=_ask,
         show=click.echo,
-        audio_dir=audio_dir,
+        audio_dir=audio_dir if audio else None,
         number=number,
-        captions=captions(services) if services else {},
+        captions=captions,
     ).run()
 
 

@@ -15,11 +15,14 @@ import requests
 from flask import Flask
 from twilio.request_validator import RequestValidator
 
+from ivr.audio.catalogue import read_manifest, wanted_recordings
+from ivr.content import Content
 from ivr.segments import segments
 
 CALLER = "+15555550100"
 LINE = "+15555550199"
-PLAYERS = (("ffplay", "-nodisp", "-autoexit", "-loglevel", "quiet"), ("mpg123", "-q"))
+# Each quiet unless something goes wrong: then what it says shows that audio cannot play.
+PLAYERS = (("ffplay", "-nodisp", "-autoexit", "-loglevel", "error"), ("mpg123", "-q"))
 
 
 @dataclass
@@ -73,14 +76,19 @@ class TerminalCall:
     ask: Callable[[str], str]
     show: Callable[[str], None]
     audio_dir: Path | None = None  # play recordings from here, when a player is installed
-    captions: dict[str, str] = field(default_factory=dict)  # recording URL -> its text
+    captions: Mapping[str, str] = field(default_factory=dict)  # en/<file>.mp3 -> its text
     number: str = CALLER
     sid: str = field(default_factory=lambda: "CA" + secrets.token_hex(16))
+    players: tuple[tuple[str, ...], ...] = PLAYERS  # the first one installed plays
+    _player: tuple[str, ...] | None = field(default=None, init=False, repr=False)
 
     def run(self) -> None:
         """Call the line and follow it until someone hangs up."""
         self.show("Calling the line. Type keys (1, 9, *, #, 0) or words; Enter alone is silence;")
         self.show("'hangup' ends the call.")
+        self._player = next((p for p in self.players if shutil.which(p[0])), None)
+        if self.audio_dir and not self._player:
+            self._audio_off(f"neither {' nor '.join(p[0] for p in self.players)} is installed")
         path: str | None = "/voice"
         extra: dict[str, str] = {}
         while path:
@@ -121,19 +129,55 @@ class TerminalCall:
     def _sound(self, node: ElementTree.Element) -> None:
         if node.tag == "Play":
             url = (node.text or "").strip()
-            said = f" {self.captions[url]}" if url in self.captions else ""
-            self.show(f"[plays {url.rsplit('/', 1)[-1]}]{said}")
-            self._play(url)
+            file = recording_file(url)
+            words = self.captions.get(file)
+            # The words the caller hears; a file name only for a recording this checkout lacks.
+            self.show(f"({file.split('/', 1)[0]}) {words}" if words else f"[plays {file}]")
+            self._play(file)
         elif node.tag == "Say":
             self.show(f"({node.get('language', '')}) {''.join(node.itertext()).strip()}")
 
-    def _play(self, url: str) -> None:
-        if not self.audio_dir:
+    def _play(self, file: str) -> None:
+        if not (self.audio_dir and self._player):
             return
-        local = self.audio_dir / urlsplit(url).path.removeprefix("/audio/")
-        player = next((p for p in PLAYERS if shutil.which(p[0])), None)
-        if player and local.is_file():
-            subprocess.run([*player, str(local)], check=False)
+        local = self.audio_dir / file
+        if not local.is_file():
+            return
+        played = subprocess.run(
+            [*self._player, str(local)],
+            check=False,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,  # ALSA and SDL complain at length when there is no device
+        )
+        if played.returncode != 0 or played.stderr.strip():
+            self._audio_off(f"{self._player[0]} could not play here (no sound device?)")
+
+    def _audio_off(self, reason: str) -> None:
+        """Say once that recordings will not be heard, and stop trying to play them."""
+        self._player = None
+        self.show(f"[Audio is off: {reason}. The words are shown instead.]")
+
+
+def recording_file(url: str) -> str:
+    """A recording's <language>/<file> from its URL, whatever host or CDN serves it."""
+    return "/".join(urlsplit(url).path.rsplit("/", 2)[-2:])
+
+
+def recording_captions(audio_dir: Path, content: Content) -> dict[str, str]:
+    """The words of every current recording in audio_dir, by <language>/<file>: the manifest
+    of this checkout, so a call to a server elsewhere shows its words too."""
+    try:
+        recordings = read_manifest(audio_dir) or ()
+    except ValueError:
+        return {}
+    texts = {wanted.key: (wanted.text_hash, wanted.text) for wanted in wanted_recordings(content)}
+    captions = {}
+    for recording in recordings:
+        text_hash, text = texts.get(recording.key, ("", ""))
+        if recording.text_hash == text_hash:
+            captions[recording.file] = text
+    return captions
 
 
 def _path(url: str) -> str:
