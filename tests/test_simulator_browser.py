@@ -157,3 +157,53 @@ def test_ivr_text_against_the_running_server(base_url: str, tmp_path: Path) -> N
     assert result.returncode == 0, result.stderr
     assert CONTENT["en"].topic("symptoms").summary in result.stdout
     assert "GSM-7" in result.stdout
+
+
+def whatsapp(page, text: str) -> None:  # type: ignore[no-untyped-def]
+    page.fill("#wa-input", text)
+    page.press("#wa-input", "Enter")
+
+
+@pytest.mark.parametrize("width", [1200, 320])
+def test_whatsapp_mode_plays_answers_and_stays_accessible(  # type: ignore[no-untyped-def]
+    page, tmp_path: Path, width: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    english, spanish = CONTENT["en"], CONTENT["es"]
+    whatsapp(page, "5")
+    players = page.locator("#wa-messages audio")
+    players.nth(len(english.topic("symptoms").parts) - 1).wait_for(timeout=15000)
+    first = players.first
+    assert first.get_attribute("preload") == "none"
+    assert first.get_attribute("controls") is not None
+    assert "/audio/en/topic.symptoms.1-" in (first.get_attribute("src") or "")
+    assert (
+        first.get_attribute("aria-label") == english.topic("symptoms").parts[0].split(". ")[0] + "."
+    )
+    assert not any("/audio/" in url for url in page.fetched)  # nothing loads before play
+    page.locator("#wa-messages li.in", has_text=english.topic("symptoms").title).wait_for()
+    # LENTO: the slower recordings, in Spanish, marked as Spanish for a screen reader.
+    whatsapp(page, "LENTO")
+    slow = page.locator("#wa-messages li[lang=es] audio[src*='-slow-']")
+    slow.first.wait_for(timeout=15000)
+    assert "/audio/es/topic.symptoms.1-slow-" in (slow.first.get_attribute("src") or "")
+    page.locator("#wa-messages li.in[lang=es]", has_text=spanish.prompt("sms_wa_slow")).wait_for()
+    page.click("#wa-voice")
+    page.locator("#wa-messages li.in", has_text=spanish.prompt("sms_media_voice")).wait_for()
+    page.click("#wa-location")
+    page.locator("#wa-messages li.in", has_text=spanish.prompt("sms_media_location")).wait_for()
+    # The list overflows by now: axe checks it (scrollable regions must be reachable by keys).
+    assert page.evaluate(
+        "(() => { const l = document.getElementById('wa-messages');"
+        " return l.scrollHeight > l.clientHeight; })()"
+    )
+    # The players fit the conversation at any width (the page's grid at 320 px: issue 16, part 3).
+    assert page.evaluate(
+        "(() => { const l = document.getElementById('wa-messages');"
+        " return l.scrollWidth <= l.clientWidth; })()"
+    )
+    page.screenshot(path=str(tmp_path / f"whatsapp-{width}.png"), full_page=True)
+    page.add_script_tag(content=axe_source())
+    results = page.evaluate("async () => await axe.run(document)")
+    (tmp_path / "axe.json").write_text(json.dumps(results["violations"], indent=2))
+    assert [(v["id"], len(v["nodes"])) for v in results["violations"]] == []

@@ -104,6 +104,13 @@ def outbox() -> ResponseReturnValue:
     return jsonify(messages=fresh)
 
 
+@bp.post("/language")
+def language() -> ResponseReturnValue:
+    """The language a reply is clearly written in (or null), so the page can mark it lang."""
+    text = str((request.get_json(silent=True) or {}).get("text", ""))
+    return jsonify(language=line().guesser.guess(text))
+
+
 def _outbox() -> Outbox:
     outbox = line().outbox
     if outbox is None:  # the blueprint is registered only with the simulator on
