@@ -17,7 +17,14 @@ from ivr.check import check
 from ivr.config import AUDIO_DIR, REPO_ROOT, SettingsError
 from ivr.content import CONTENT_DIR, LANGUAGES, ContentError, load_content
 from ivr.simulator import FAKE_ACCOUNT_SID
-from ivr.simulator.terminal import CALLER, TerminalCall, Webhooks, recording_captions, text
+from ivr.simulator.terminal import (
+    CALLER,
+    TerminalCall,
+    Webhooks,
+    recording_captions,
+    text,
+    whatsapp,
+)
 
 LOCAL_TOKEN_FILE = "local-auth-token"
 
@@ -128,9 +135,19 @@ URL_HELP = (
 @click.argument("message")
 @click.option("--url", default=None, help=URL_HELP)
 @click.option("--from", "number", default=CALLER, show_default=True, help="The texter's number.")
-def text_command(message: str, url: str | None, number: str) -> None:
-    """Text MESSAGE to the line and print its reply with its size in SMS segments."""
-    for line in text(webhooks(os.environ, url), message, number):
+@click.option(
+    "--whatsapp", "by_whatsapp", is_flag=True, help="Send it on WhatsApp (whatsapp:<number>)."
+)
+def text_command(message: str, url: str | None, number: str, by_whatsapp: bool) -> None:
+    """Text MESSAGE to the line and print its reply with its size (SMS segments)."""
+    lines = webhooks(os.environ, url)
+    if by_whatsapp:
+        audio_dir, content_dir = _local_dirs(lines)
+        captions = _captions(audio_dir, content_dir)
+        replies = whatsapp(lines, message, number, captions)
+    else:
+        replies = text(lines, message, number)
+    for line in replies:
         click.echo(line)
 
 
@@ -143,25 +160,34 @@ def text_command(message: str, url: str | None, number: str) -> None:
 def call_command(url: str | None, number: str, audio: bool) -> None:
     """Call the line from this terminal: type keys or words, read what the caller hears."""
     lines = webhooks(os.environ, url)
-    if lines.app:
-        settings = lines.app.extensions["ivr"].settings
-        audio_dir, content_dir = settings.audio_dir, settings.content_dir
-    else:
-        # A line elsewhere: its recordings' words (and sound) from this checkout, by file name.
-        audio_dir = Path(os.environ.get("IVR_AUDIO_DIR", AUDIO_DIR))
-        content_dir = Path(os.environ.get("IVR_CONTENT_DIR", CONTENT_DIR))
-    try:
-        captions = recording_captions(audio_dir, load_content(content_dir))
-    except ContentError:
-        captions = {}  # the call still works; recordings show as file names
+    audio_dir, content_dir = _local_dirs(lines)
     TerminalCall(
         lines,
         ask=_ask,
         show=click.echo,
         audio_dir=audio_dir if audio else None,
         number=number,
-        captions=captions,
+        captions=_captions(audio_dir, content_dir),
     ).run()
+
+
+def _local_dirs(lines: Webhooks) -> tuple[Path, Path]:
+    """Where the recordings and the content are: the line's own, or this checkout's."""
+    if lines.app:
+        settings = lines.app.extensions["ivr"].settings
+        return settings.audio_dir, settings.content_dir
+    # A line elsewhere: its recordings' words (and sound) from this checkout, by file name.
+    return (
+        Path(os.environ.get("IVR_AUDIO_DIR", AUDIO_DIR)),
+        Path(os.environ.get("IVR_CONTENT_DIR", CONTENT_DIR)),
+    )
+
+
+def _captions(audio_dir: Path, content_dir: Path) -> dict[str, str]:
+    try:
+        return recording_captions(audio_dir, load_content(content_dir))
+    except ContentError:
+        return {}  # the call still works; recordings show as file names
 
 
 def _ask(prompt: str) -> str:

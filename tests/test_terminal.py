@@ -116,3 +116,14 @@ def test_ivr_call_url_prints_the_words_of_a_line_elsewhere(tmp_path: Path) -> No
     assert result.exit_code == 0, result.output
     assert CONTENT["en"].topic("what-is").parts[0] in result.output
     assert ".mp3" not in result.output
+
+
+def test_ivr_text_whatsapp_prints_the_answer_then_its_recordings(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["text", "--whatsapp", "SLOW 7"], env={"IVR_INSTANCE_DIR": str(tmp_path)}
+    )
+    assert result.exit_code == 0, result.output
+    topic = CONTENT["en"].topic("second-cancer")
+    assert result.output.startswith(topic.title)
+    assert f"  [recording] {topic.spoken_part(1)}\n" in result.output
+    assert ".mp3" not in result.output

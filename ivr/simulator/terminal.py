@@ -18,8 +18,10 @@ from twilio.request_validator import RequestValidator
 from ivr.audio.catalogue import read_manifest, wanted_recordings
 from ivr.content import Content
 from ivr.segments import segments
+from ivr.twilio_forms import whatsapp_form
 
 CALLER = "+15555550100"
+TERMINAL_ACCOUNT = "AC" + "0" * 32
 LINE = "+15555550199"
 # Each quiet unless something goes wrong: then what it says shows that audio cannot play.
 PLAYERS = (("ffplay", "-nodisp", "-autoexit", "-loglevel", "error"), ("mpg123", "-q"))
@@ -66,6 +68,29 @@ def text(webhooks: Webhooks, message: str, number: str = CALLER) -> list[str]:
         size = segments(reply)
         lines += [reply, f"  [{size.units} characters, {size.encoding}, {size.count} segment(s)]"]
     return lines
+
+
+def whatsapp(
+    webhooks: Webhooks,
+    message: str,
+    number: str = CALLER,
+    captions: Mapping[str, str] | None = None,
+) -> list[str]:
+    """Send one WhatsApp message to the line; its text messages, then each recording's words."""
+    sid = "SM" + secrets.token_hex(16)
+    form = whatsapp_form(number, message, sid, to=LINE, account_sid=TERMINAL_ACCOUNT)
+    status, body = webhooks.post("/sms", form)
+    if status != 200:
+        return [f"The line answered {status}."]
+    lines = []
+    for node in ElementTree.fromstring(body).iter("Message"):
+        media = node.find("Media")
+        if media is None:
+            lines += [node.text or "", f"  [{len(node.text or '')} characters]"]
+        else:
+            file = recording_file((media.text or "").strip())
+            lines.append(f"  [recording] {(captions or {}).get(file, file)}")
+    return lines or ["(no reply)"]
 
 
 @dataclass
