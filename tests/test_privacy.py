@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote_plus
 from xml.etree import ElementTree
 
@@ -21,6 +22,7 @@ import sqlalchemy as sa
 
 from ivr.content import load_content
 from ivr.store import create_engine
+from ivr.twilio_forms import whatsapp_form
 
 from .conftest import PUBLIC_URL, TOKEN, signed_post
 from .production import LINE_NUMBER, LoopbackClient, call_form, gunicorn_line, sms_form
@@ -170,6 +172,12 @@ def _journey(client: LoopbackClient, api) -> None:  # type: ignore[no-untyped-de
     _texts(client, MEXICO, "MAS", "SITIOS MAMA", "ALTO", "INICIAR", "INFO")
     _texts(client, UK, "treatment", "NEXT", "xyzzy plugh", "END", "START", "chemo")
     _texts(client, SPACES, "symptoms", "MORE", "UNSUBSCRIBE", "YES", f"my number is {SPACES}")
+    # WhatsApp from a number that texted: an answer, SLOW, a voice note, a place; a sender
+    # whose address is no number at all.
+    assert _whatsapp(client, MEXICO, "5") and _whatsapp(client, MEXICO, "LENTO")
+    assert _whatsapp(client, MEXICO, "", media=(("audio/ogg", "https://api.twilio.com/m"),))
+    assert _whatsapp(client, MEXICO, "", location=("19.4326", "-99.1332"))
+    assert not _whatsapp(client, BRACKETS, "SINTOMAS")
     # A texter who sends too much: each worker counts, so twice the limit and one more.
     for _ in range(WORKERS * RATE_LIMIT + 1):
         _text(client, FLOOD, "MENU")
@@ -201,6 +209,15 @@ def _text(client: LoopbackClient, number: str, body: str) -> bool:
     """Text the line; True when it answered with a message."""
     sid = f"SM{next(_MESSAGE_SIDS):032x}"
     response = signed_post(client, "/sms", sms_form(number, body, sid))
+    assert response.status_code == 200, (number, body, response.status_code)
+    return ElementTree.fromstring(response.get_data()).find("./Message") is not None
+
+
+def _whatsapp(client: LoopbackClient, number: str, body: str, **extra: Any) -> bool:
+    """A WhatsApp message to the line, as Twilio sends it; True when the line answered."""
+    sid = f"SM{next(_MESSAGE_SIDS):032x}"
+    form = whatsapp_form(number, body, sid, to=LINE_NUMBER, account_sid=ACCOUNT_SID, **extra)
+    response = signed_post(client, "/sms", form)
     assert response.status_code == 200, (number, body, response.status_code)
     return ElementTree.fromstring(response.get_data()).find("./Message") is not None
 
