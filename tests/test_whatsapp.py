@@ -17,7 +17,7 @@ from ivr.config import AUDIO_DIR
 from ivr.content import load_content
 from ivr.sms.keywords import MediaKind
 from ivr.sms.replies import build_replies
-from ivr.sms.whatsapp import MESSAGE_LIMIT, split_messages
+from ivr.sms.whatsapp import MAX_REPLIES, MESSAGE_LIMIT, split_messages
 from ivr.twilio_forms import sms_form, whatsapp_form
 
 from .conftest import signed_post
@@ -80,6 +80,7 @@ class Chat:
         # Every text before the first recording: the answer reads first, then plays.
         kinds = ["media" if m.find("./Media") is not None else "text" for m in root]
         assert kinds == sorted(kinds, key=lambda kind: kind == "media")
+        assert len(root) <= MAX_REPLIES  # Twilio sends no more replies to one message
         return Answer(texts, media)
 
 
@@ -120,7 +121,7 @@ def test_an_answer_comes_whole_with_its_recordings(
 
 @pytest.mark.parametrize("code", ["en", "es"])
 def test_the_longest_answer_takes_few_messages_each_within_whatsapp_limit(
-    chat: Chat, code: str
+    recorded_app: Flask, chat: Chat, code: str
 ) -> None:
     topic = CONTENT[code].topic("how-spread")
     if code == "es":
@@ -131,7 +132,17 @@ def test_the_longest_answer_takes_few_messages_each_within_whatsapp_limit(
     assert len(answer.texts) == -(-whole // MESSAGE_LIMIT)  # as few as the limit allows
     for part in topic.parts:
         assert part in answer.text  # a paragraph is never cut when it fits a message
-    assert len(answer.media) == len(topic.parts)
+    # Two texts and nine recordings are more than one reply may hold: MORE sends the rest.
+    assert answer.texts[-1].endswith(CONTENT[code].prompt("sms_wa_answer_end_more"))
+    assert len(answer.texts) + len(answer.media) == MAX_REPLIES
+    more, slower = ("MORE", "SLOW") if code == "en" else ("MÁS", "LENTO")
+    rest = chat.whatsapp(more)
+    assert rest.texts == [CONTENT[code].prompt("sms_wa_more_recordings")]
+    assert answer.media + rest.media == recording_urls(recorded_app, code, "how-spread")
+    assert chat.whatsapp(more).texts == [REPLIES[code].more_done]
+    # SLOW: one line, then every slower recording, within one reply.
+    slow = chat.whatsapp(slower)
+    assert slow.media == recording_urls(recorded_app, code, "how-spread", slow=True)
 
 
 def test_slow_asks_for_the_slower_recordings(recorded_app: Flask, chat: Chat) -> None:

@@ -101,8 +101,8 @@ class SmsService:
             return WhatsAppAnswer(())
         recordings: tuple[whatsapp.Recording, ...] = ()
         if turn.outcome is not None:
-            language = replies[turn.outcome.language].language
-            recordings = whatsapp.recordings_for(turn.outcome, language, turn.slow)
+            texts = replies[turn.outcome.language]
+            recordings = whatsapp.recordings_for(turn.outcome, texts, turn.slow)
         return WhatsAppAnswer(whatsapp.split_messages(turn.reply), recordings)
 
     def _turn(

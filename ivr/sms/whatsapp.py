@@ -18,6 +18,9 @@ from ivr.sms.replies import Replies, build_replies, cut_text, sites_list_reply
 
 PREFIX = "whatsapp:"  # how Twilio writes a WhatsApp address on the messaging webhook
 MESSAGE_LIMIT = 1600  # the most characters Twilio takes in one WhatsApp message
+# The most <Message>s Twilio sends in reply to one incoming message (warning 14109); WhatsApp
+# takes one media item a message, so an answer's recordings beyond it wait for MORE.
+MAX_REPLIES = 10
 CHANNEL = "whatsapp"
 PARAGRAPH = "\n\n"
 
@@ -68,20 +71,31 @@ def answer_recordings(language: LanguageContent, topic: Topic, slow: bool) -> tu
 
 
 def whatsapp_replies(language: LanguageContent, sms: Replies, recorded: Recorded) -> Replies:
-    """The SMS replies of a language, with answers whole and closings that speak of audio."""
+    """The SMS replies of a language, with answers whole and closings that speak of audio.
+
+    An answer whose text and recordings would take more than MAX_REPLIES messages sends the
+    recordings that fit, and says MORE sends the rest (its one page).
+    """
     code = language.code
-
-    def closing(topic: Topic) -> str:
-        has_audio = recorded(f"topic.{topic.id}.1", code)
-        return "sms_wa_answer_end" if has_audio else "sms_wa_answer_end_text"
-
+    summaries: dict[str, str] = {}
+    pages: dict[str, tuple[str, ...]] = {}
+    for topic in language.topics:
+        if not recorded(f"topic.{topic.id}.1", code):
+            summaries[topic.id] = answer_text(language, topic, "sms_wa_answer_end_text")
+            pages[topic.id] = ()
+            continue
+        text = answer_text(language, topic, "sms_wa_answer_end")
+        if len(split_messages(text)) + len(topic.parts) > MAX_REPLIES:
+            text = answer_text(language, topic, "sms_wa_answer_end_more")
+            pages[topic.id] = (language.prompt("sms_wa_more_recordings"),)
+        else:
+            pages[topic.id] = ()
+        summaries[topic.id] = text
     audio = all(recorded(f"topic.{t.id}.1", code) for t in language.topics)
     return replace(
         sms,
-        summaries=MappingProxyType(
-            {t.id: answer_text(language, t, closing(t)) for t in language.topics}
-        ),
-        pages=MappingProxyType({t.id: () for t in language.topics}),
+        summaries=MappingProxyType(summaries),
+        pages=MappingProxyType(pages),
         slow=language.prompt("sms_wa_slow" if audio else "sms_wa_slow_none"),
         slow_nothing=language.prompt("sms_wa_slow_nothing"),
     )
@@ -105,14 +119,17 @@ class WhatsAppAnswer:
     recordings: tuple[Recording, ...] = ()
 
 
-def recordings_for(
-    outcome: Outcome, language: LanguageContent, slow: bool
-) -> tuple[Recording, ...]:
-    """The recordings that go with a reply: an answer's parts, or a cancer type's sites."""
-    code = language.code
-    if outcome.event in ("summary", "slow") and outcome.topic:
+def recordings_for(outcome: Outcome, replies: Replies, slow: bool) -> tuple[Recording, ...]:
+    """The recordings that go with a reply: an answer's parts (those that fit beside its text,
+    then, for MORE, the rest), or a cancer type's sites."""
+    language = replies.language
+    if outcome.event in ("summary", "slow", "more") and outcome.topic:
         topic = language.topic(outcome.topic)
-        return answer_recordings(language, topic, slow or outcome.event == "slow")
+        if outcome.event == "slow":  # one line of text, then the slower recordings
+            return answer_recordings(language, topic, True)[: MAX_REPLIES - 1]
+        recordings = answer_recordings(language, topic, slow)
+        room = MAX_REPLIES - len(split_messages(replies.summaries[outcome.topic]))
+        return recordings[:room] if outcome.event == "summary" else recordings[room:]
     if outcome.event == "sites" and outcome.detail:
-        return ((code, f"sites.{outcome.detail}", slow),)
+        return ((language.code, f"sites.{outcome.detail}", slow),)
     return ()
