@@ -9,6 +9,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -287,7 +288,11 @@ def test_the_fallback_keeps_a_whatsapp_opt_out_under_the_bare_number(
     form = whatsapp_form(NUMBER, "stop", "SM" + "5" * 32, to=LINE, account_sid=ACCOUNT)
     response = signed_post(chat.client, "/sms/fallback", form)
     assert response.status_code == 200
-    assert recorded_app.extensions["ivr"].store.is_opted_out(NUMBER)
+    store = recorded_app.extensions["ivr"].store
+    assert store.is_opted_out(NUMBER)
+    with store.engine.connect() as connection:
+        events = connection.execute(sa.text("SELECT channel, kind FROM usage_events")).all()
+    assert [tuple(event) for event in events] == [("whatsapp", "opt-out")]
 
 
 def test_a_paragraph_longer_than_a_message_is_cut_between_sentences() -> None:

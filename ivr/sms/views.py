@@ -12,6 +12,8 @@ from werkzeug.exceptions import HTTPException
 
 from ivr.services import line
 from ivr.sms.keywords import MediaKind, read_media
+from ivr.sms.service import CHANNEL as SMS
+from ivr.sms.whatsapp import CHANNEL as WHATSAPP
 from ivr.sms.whatsapp import is_whatsapp, whatsapp_number
 from ivr.twiml import is_refusal, twiml
 
@@ -74,11 +76,13 @@ def _number(sender: str) -> str:
 @bp.post("/fallback")
 def fallback() -> Response:
     """Twilio's fallback URL: record an opt-out the line may have missed, else apologise."""
-    number = _number(request.form.get("From", ""))
+    sender = request.form.get("From", "")
+    number = _number(sender)
     services = line()
     if number and services.sms.is_opt_out(request.form.get("Body", "")):
+        channel = WHATSAPP if is_whatsapp(sender) else SMS
         try:
-            services.sms.record_opt_out(services.store, number)
+            services.sms.record_opt_out(services.store, number, channel)
         except Exception:
             pass  # record_opt_out has logged it, loudly, with the number's hash
         return twiml(MessagingResponse())
