@@ -66,9 +66,9 @@ def test_check_lists_every_text_reply_with_its_size() -> None:
     assert "ok    sms es summary symptoms: 3 segment(s), UCS-2" in text
     assert "ok    sms en sites uterus:" in text
     assert "ok    sms es how-spread, full answer in " in text
-    # 16 fixed replies (3 limit notices, the CIS number), a line for every "Did you mean",
-    # 9 summaries, 12 cancer types' sites, 9 answers in parts.
-    assert sum(line.startswith("ok    sms ") for line in report.lines) == 2 * (16 + 1 + 9 + 12 + 9)
+    # 21 fixed replies (3 limit notices, the CIS number, SLOW, 4 kinds of media), a line for
+    # every "Did you mean", 9 summaries, 12 cancer types' sites, 9 answers in parts.
+    assert sum(line.startswith("ok    sms ") for line in report.lines) == 2 * (21 + 1 + 9 + 12 + 9)
 
 
 def test_check_fails_a_reply_over_budget(tmp_path: Path) -> None:
