@@ -3,43 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from ivr.content import load_content
 
-from .browser import CHROMIUM_ARGS, axe_source, chromium_path, running_line
+from .browser import axe_source, running_instance
 
 CONTENT = load_content()
-
-
-INSTANCES: dict[str, Path] = {}
-
-
-def running_instance(base_url: str) -> Path:
-    """The instance folder of the server at base_url (where it keeps its made-up token)."""
-    return INSTANCES[base_url]
-
-
-@pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    instance = tmp_path_factory.mktemp("line") / "instance"
-    with running_line(instance) as url:
-        INSTANCES[url] = instance
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser(base_url: str) -> Iterator[object]:
-    executable = chromium_path()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
