@@ -56,7 +56,6 @@ def _links(up: str) -> Links:
     """Relative links, with index.html named, so the folder also reads from a disk."""
     return Links(
         stylesheet=f"{up}listen.css",
-        home=f"{up}index.html",
         page=lambda code: f"{up}{code}/index.html",
         audio=lambda file: f"{up}{AUDIO}/{file}",
     )

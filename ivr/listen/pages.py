@@ -74,7 +74,6 @@ class Links:
     """Where a rendered page finds the rest: its stylesheet, the other pages, the recordings."""
 
     stylesheet: str
-    home: str
     page: Callable[[str], str]  # language code -> that language's page
     audio: Callable[[str], str]  # recording file (en/x.mp3) -> its URL
 

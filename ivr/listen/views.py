@@ -40,7 +40,6 @@ def _links(services: Line, up: str) -> Links:
     base = (services.settings.audio_base_url or f"{up}../audio").rstrip("/")
     return Links(
         stylesheet=f"{up}listen.css",
-        home=f"{up}",
         page=lambda code: f"{up}{code}/",
         audio=lambda file: f"{base}/{file}",
     )
