@@ -1,19 +1,15 @@
 // The simulator's WhatsApp mode: messages from whatsapp:<number> to the real /sms webhook,
 // signed as Twilio signs them; recordings in the answer play in native audio controls.
-// Uses signedPost, randomSid, callerNumber, captions and LINE from simulator.js.
+// Uses signedPost, randomSid, callerNumber, measure, inLanguage, captions and LINE from
+// simulator.js. Like the SMS list, the conversation is not live: #wa-announcer says who and what.
 "use strict";
 
 const WHATSAPP_FAKE_MEDIA = "https://api.twilio.com/2010-04-01/Accounts/AC0/Messages/MM0/Media/ME0";
 
-// The line's guess at a text's language, so Spanish bubbles carry lang="es".
+// The language a text is clearly written in (or null), so Spanish bubbles carry lang="es".
 async function whatsappLanguage(text) {
   try {
-    const response = await fetch("/simulator/language", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ text }),
-    });
-    return (await response.json()).language;
+    return (await measure(text)).language;
   } catch (error) {
     return null;
   }
@@ -35,6 +31,7 @@ function whatsappBubble(direction, meta, fill, language) {
 
 function whatsappText(text, direction, meta, language) {
   whatsappBubble(direction, meta, (item) => item.append(text), language);
+  $("wa-announcer").replaceChildren(`${meta}: `, inLanguage(text, language));
 }
 
 function whatsappRecording(url, number, count) {
@@ -82,6 +79,10 @@ async function sendWhatsApp(body, extra, shown) {
     whatsappText(reply, "in", "Line", await whatsappLanguage(reply));
   }
   media.forEach((url, index) => whatsappRecording(url, index + 1, media.length));
+  if (media.length) {
+    const s = media.length === 1 ? "" : "s";
+    $("wa-announcer").append(` Then ${media.length} recording${s} to play.`);
+  }
 }
 
 $("wa-form").addEventListener("submit", (event) => {
