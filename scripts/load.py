@@ -126,15 +126,13 @@ def main(argv: list[str]) -> int:
     except KeyboardInterrupt:
         print("\nInterrupted; the servers it started are stopped.", file=sys.stderr)
         return 130
-    if paced is not None:
-        _print_paced(*paced)
+    for figures, load, cpu_ms in paced:
+        _print_paced(figures, load, cpu_ms)
     _print_results(line, bare)
     return 0
 
 
-def _run(
-    wrk: str, args: argparse.Namespace, work: Path
-) -> tuple[tuple[load_paced.PacedFigures, str, float | None] | None, Figures, Figures]:
+def _run(wrk: str, args: argparse.Namespace, work: Path) -> tuple[list[Paced], Figures, Figures]:
     """Write the traffic, then (with --rate) pace the line, then load the line and the bare
     app in turn, on one port."""
     workers, threads = _server_threads(args)
@@ -170,7 +168,8 @@ def _run(
         ("POST", "/twiml"),
         work / "bare",
     )
-    paced = _measure_paced(line, args, port, work) if args.rate else None
+    # At a fixed rate: the line, then the bare endpoint (what the client and gunicorn cost).
+    paced = [_measure_paced(server, args, port, work) for server in (line, bare) if args.rate]
     figures = (
         _measure(line, wrk, args, public_url, port),
         _measure(bare, wrk, args, public_url, port),
@@ -180,13 +179,15 @@ def _run(
     return (paced, *figures)
 
 
-def _measure_paced(
-    server: Server, args: argparse.Namespace, port: int, work: Path
-) -> tuple[load_paced.PacedFigures, str, float | None]:
-    """The line at a fixed rate: warmed up at that rate, then measured; and the load average."""
+Paced = tuple[load_paced.PacedFigures, str, float | None]  # figures, load average, CPU ms
+
+
+def _measure_paced(server: Server, args: argparse.Namespace, port: int, work: Path) -> Paced:
+    """A server at a fixed rate: warmed up at that rate, then measured; and the load average."""
     host = f"{HOST}:{port}"
-    files = [work / f"line-{thread}.tsv" for thread in range(args.threads)]
-    warmup = [work / f"warmup-line-{thread}.tsv" for thread in range(args.threads)]
+    name = server.files.name
+    files = [work / f"{name}-{thread}.tsv" for thread in range(args.threads)]
+    warmup = [work / f"warmup-{name}-{thread}.tsv" for thread in range(args.threads)]
     with _running(server, port) as running:
         if args.warmup:
             load_paced.run(
@@ -194,7 +195,7 @@ def _measure_paced(
             )
         requests = load_paced.read_requests(files, host)
         cpu_before = _cpu_seconds(running.process.pid)
-        figures = load_paced.run(HOST, port, requests, args.rate, args.duration)
+        figures = load_paced.run(HOST, port, requests, args.rate, args.duration, server.name)
         cpu_after = _cpu_seconds(running.process.pid)
     load = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
     return figures, " ".join(load), _per_request_ms(cpu_before, cpu_after, figures.sent)
@@ -205,17 +206,18 @@ def _print_paced(figures: load_paced.PacedFigures, load: str, cpu_ms: float | No
     met = p99 <= TARGET_P99_MS and not figures.errors
     cpu = f"{cpu_ms:.2f}" if cpu_ms is not None else "?"
     print(
-        f"At {figures.rate:g} webhooks/s for {figures.seconds:g} s (open loop, a new connection "
-        f"each): {figures.sent:,} sent, {figures.errors} errors; latency p50 "
+        f"{figures.name} at {figures.rate:g} webhooks/s for {figures.seconds:g} s (open loop, "
+        f"a new connection each): {figures.sent:,} sent, {figures.errors} errors; latency p50 "
         f"{figures.percentile(0.5):.2f} ms, p99 {p99:.2f} ms, p99.9 {figures.percentile(0.999):.2f}"
         f" ms, max {figures.latencies_ms[-1] if figures.latencies_ms else math.nan:.2f} ms; "
         f"server CPU {cpu} ms/request; the client sent at most {figures.late_ms:.1f} ms late; "
         f"load average after: {load}"
     )
-    print(
-        f"(target at {figures.rate:g}/s: p99 at most {TARGET_P99_MS:g} ms and no errors: "
-        f"{'met' if met else 'MISSED'})"
-    )
+    if figures.name == "the line":
+        print(
+            f"(target at {figures.rate:g}/s: p99 at most {TARGET_P99_MS:g} ms and no errors: "
+            f"{'met' if met else 'MISSED'})"
+        )
     print()
 
 

@@ -22,6 +22,7 @@ REQUEST_TIMEOUT_S = 15  # Twilio gives up on a webhook after 15 s: later counts 
 class PacedFigures:
     """What one run at a fixed rate measured."""
 
+    name: str
     rate: float  # requests per second asked for
     sent: int
     seconds: float
@@ -63,14 +64,14 @@ def _request(host: str, path: str, signature: str, token: str, body: str) -> byt
 
 
 def run(
-    host: str, port: int, requests: Sequence[bytes], rate: float, seconds: float
+    host: str, port: int, requests: Sequence[bytes], rate: float, seconds: float, name: str = ""
 ) -> PacedFigures:
     """Send requests (cycled) to host:port at rate per second for seconds; what it measured."""
-    return asyncio.run(_run(host, port, requests, rate, seconds))
+    return asyncio.run(_run(host, port, requests, rate, seconds, name))
 
 
 async def _run(
-    host: str, port: int, requests: Sequence[bytes], rate: float, seconds: float
+    host: str, port: int, requests: Sequence[bytes], rate: float, seconds: float, name: str
 ) -> PacedFigures:
     total = int(rate * seconds)
     latencies: list[float] = []
@@ -100,6 +101,7 @@ async def _run(
         tasks.append(asyncio.create_task(one(due, requests[index % len(requests)])))
     await asyncio.gather(*tasks)
     return PacedFigures(
+        name=name,
         rate=rate,
         sent=total,
         seconds=total / rate,
