@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ivr import loopback
 from ivr.config import REPO_ROOT
@@ -130,12 +131,14 @@ class Redis:
         except OSError:
             return False
 
-    def flush(self) -> None:
-        """Empty the database (a Redis shared between tests starts each one empty)."""
-        with socket.create_connection((HOST, self.port), timeout=2) as connection:
-            connection.sendall(b"FLUSHALL\r\n")
-            if not connection.recv(64).startswith(b"+OK"):
-                raise RuntimeError("Redis did not flush")
+
+def flush_redis(url: str) -> None:
+    """Empty the Redis at url (one shared between tests starts each test empty)."""
+    where = urlsplit(url)
+    with socket.create_connection((where.hostname, where.port or 6379), timeout=2) as connection:
+        connection.sendall(b"FLUSHALL\r\n")
+        if not connection.recv(64).startswith(b"+OK"):
+            raise RuntimeError(f"Redis at {url} did not flush")
 
 
 @contextmanager

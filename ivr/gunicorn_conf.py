@@ -26,10 +26,10 @@ accesslog = os.environ.get("IVR_ACCESS_LOG", "-")
 errorlog = "-"
 # gunicorn's control socket lives at one path per user; several servers would clash on it.
 control_socket_disable = True
-# The master builds the line (settings, content, the schema's migration, language models)
-# before it listens, and workers are forked from it: a server that is starting or restarting
-# takes no connection it cannot answer at once (nginx would wait on it, and Twilio give up),
-# its workers never race to migrate, and they share the models' memory.
+# The master builds the line (settings, content, audio manifest, the schema's migration) before
+# it listens, and workers are forked from it: a server that is starting or restarting takes no
+# connection it cannot answer soon (nginx would wait on it, and Twilio give up), and it
+# migrates once, not once a worker.
 preload_app = True
 
 
@@ -39,4 +39,4 @@ def post_worker_init(worker: Any) -> None:
     if services is not None:
         # Connections opened before the fork belong to the master; each worker opens its own.
         services.store.engine.dispose(close=False)
-        services.guesser.warm_up()  # at once when the master loaded them before the fork
+        services.guesser.warm_up()

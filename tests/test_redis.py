@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from ivr import create_app
-from ivr.cluster import Missing, Redis, redis_server
+from ivr.cluster import Missing, Redis, flush_redis, redis_server
 from ivr.sms.ratelimit import RateLimit
 
 from .conftest import signed_post
@@ -43,10 +43,8 @@ def own_redis(tmp_path: Path) -> Iterator[Redis]:
 def redis_url(request: pytest.FixtureRequest) -> str:
     """The Redis .ci/run started (emptied first), or else a throwaway one."""
     if SHARED_REDIS_URL:
-        url = SHARED_REDIS_URL
-        port = url.split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)[1]
-        Redis(int(port), Path(".")).flush()
-        return url
+        flush_redis(SHARED_REDIS_URL)
+        return SHARED_REDIS_URL
     redis: Redis = request.getfixturevalue("own_redis")
     return redis.url
 
