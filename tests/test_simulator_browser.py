@@ -34,9 +34,9 @@ def test_call_press_through_to_an_answer(page) -> None:  # type: ignore[no-untyp
     page.click("#call")
     heard(page, english.prompts["voice_choose_language"])
     page.keyboard.press("1")
-    heard(page, "For what metastatic cancer is")
+    heard(page, "What metastatic cancer is, press 1")
     page.click(".key[data-key='4']")
-    heard(page, "For where cancer spreads")
+    heard(page, "Where cancer spreads, press 1")
     page.keyboard.press("1")
     heard(page, english.topic("where-spread").title)
     page.fill("#say-input", "prostate")
@@ -61,7 +61,7 @@ def test_spanish_and_text_me_this(page) -> None:  # type: ignore[no-untyped-def]
     page.click("#call")
     heard(page, spanish.prompts["voice_choose_language"])
     page.keyboard.press("2")
-    heard(page, "Para síntomas")
+    heard(page, "Síntomas, oprima 2")
     page.keyboard.press("2")
     heard(page, spanish.topic("symptoms").parts[0])
     page.keyboard.press("3")
@@ -79,7 +79,7 @@ def test_keyboard_alone(page) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_function("document.activeElement.id === 'hangup'", timeout=5000)
     heard(page, CONTENT["en"].prompts["voice_choose_language"])
     page.keyboard.press("1")
-    heard(page, "For what metastatic cancer is")
+    heard(page, "What metastatic cancer is, press 1")
     page.keyboard.press("#")
     page.keyboard.press("Enter")  # on "Hang up"
     page.locator("#call-status", has_text="Not in a call").wait_for()
@@ -96,7 +96,7 @@ def test_axe_clean_in_every_state(page, tmp_path: Path) -> None:  # type: ignore
     heard(page, "For English")
     states["in a call"] = axe_violations(page)
     page.keyboard.press("2")
-    heard(page, "Para síntomas")
+    heard(page, "Síntomas, oprima 2")
     page.keyboard.press("2")
     heard(page, CONTENT["es"].topic("symptoms").parts[0])
     page.keyboard.press("0")
@@ -143,8 +143,8 @@ def test_announcements_are_the_words_in_their_language(page) -> None:  # type: i
     page.click("#call")
     heard(page, spanish.prompts["voice_choose_language"])
     page.keyboard.press("2")
-    heard(page, "Para síntomas")
-    said = page.locator("#transcript li span", has_text="Para síntomas")
+    heard(page, "Síntomas, oprima 2")
+    said = page.locator("#transcript li span", has_text="Síntomas, oprima 2")
     assert said.get_attribute("lang") == "es"
     english = page.locator("#transcript li span", has_text="For English").first
     assert english.get_attribute("lang") == "en"
@@ -158,7 +158,7 @@ def test_focus_never_falls_to_the_page(page) -> None:  # type: ignore[no-untyped
     page.click("#call")
     heard(page, "For English")
     page.keyboard.press("1")
-    heard(page, "For what metastatic cancer is")
+    heard(page, "What metastatic cancer is, press 1")
     page.keyboard.press("0")
     page.locator("#dial-text").wait_for()
     assert focused() == "The person answered, then hung up"

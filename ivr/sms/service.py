@@ -18,7 +18,7 @@ from ivr.language import LanguageGuesser
 from ivr.sms import whatsapp
 from ivr.sms.conversation import DEFAULT_LANGUAGE, Conversation, Outcome, next_reply
 from ivr.sms.keywords import Intent, Match, MediaKind, TextVocabulary, match_keyword
-from ivr.sms.ratelimit import RateLimit, Verdict
+from ivr.sms.ratelimit import Outage, RateLimit, Verdict
 from ivr.sms.replies import Replies, build_replies
 from ivr.sms.whatsapp import WhatsAppAnswer
 from ivr.store import Store
@@ -53,12 +53,13 @@ class SmsService:
         def recorded(audio_id: str, language: str) -> bool:
             return catalogue is not None and catalogue.url(audio_id, language) is not None
 
+        storage, outage = settings.ratelimit_storage_url, Outage()  # one outage, logged once
         return cls(
             vocabulary=TextVocabulary.from_content(content),
             replies=build_replies(content),
-            limit=RateLimit(settings.sms_rate_limit, settings.ratelimit_storage_url),
+            limit=RateLimit(settings.sms_rate_limit, storage, outage=outage),
             guesser=guesser,
-            paging=RateLimit(settings.sms_paging_limit, settings.ratelimit_storage_url),
+            paging=RateLimit(settings.sms_paging_limit, storage, outage=outage),
             whatsapp=whatsapp.build_whatsapp_replies(content, recorded),
         )
 
