@@ -12,9 +12,9 @@ from dataclasses import dataclass, replace
 
 from ivr.config import Settings
 from ivr.content import Content
-from ivr.events import UsageEvent
+from ivr.events import UsageEvent, words_not_understood
 from ivr.language import LanguageGuesser
-from ivr.sms.conversation import DEFAULT_LANGUAGE, next_reply
+from ivr.sms.conversation import DEFAULT_LANGUAGE, NOT_UNDERSTOOD, next_reply
 from ivr.sms.keywords import Intent, Match, TextVocabulary, match_keyword
 from ivr.sms.ratelimit import RateLimit, Verdict
 from ivr.sms.replies import Replies, build_replies
@@ -56,7 +56,7 @@ class SmsService:
             return None
         match = match_keyword(body, self.vocabulary)
         if match.intent is Intent.OPT_OUT:
-            self.record_opt_out(store, number)
+            self.record_opt_out(store, number, match.language)
             if match.handled_by_twilio or not self._allow(store, number):
                 return None
             # One confirmation, in the language of the word; nothing more is read or written.
@@ -82,8 +82,11 @@ class SmsService:
         match = replace(match, language=written_in)
         outcome = next_reply(match, state.language, conversation, self.replies, message_sid)
         event = UsageEvent(CHANNEL, outcome.event, outcome.topic, outcome.language, outcome.detail)
+        words = words_not_understood(body) if outcome.event == NOT_UNDERSTOOD else ()
         try:
-            store.save_sms_turn(number, event, outcome.conversation, outcome.remember_language)
+            store.save_sms_turn(
+                number, event, outcome.conversation, outcome.remember_language, words
+            )
         except Exception:
             # The reply is worth more than the bookkeeping: send it, and say what was lost.
             log.exception("Could not save the SMS conversation or its usage event.")
@@ -118,7 +121,7 @@ class SmsService:
         log.info("An SMS number is over its rate limit; no reply is sent.")
         return False
 
-    def record_opt_out(self, store: Store, number: str) -> None:
+    def record_opt_out(self, store: Store, number: str, language: str | None = None) -> None:
         """Write the opt-out durably, first of all; if that fails, say so loudly and stop."""
         try:
             store.set_opted_out(number, True)
@@ -127,6 +130,6 @@ class SmsService:
             log.critical("OPT-OUT NOT RECORDED for number hash %s.", store.number_key(number))
             raise
         try:
-            store.record_event(CHANNEL, "opt-out")
+            store.record_event(CHANNEL, "opt-out", language=language)
         except Exception:
             log.exception("Could not record the opt-out usage event.")

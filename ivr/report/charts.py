@@ -1,0 +1,122 @@
+"""Charts of the report, drawn on the server as SVG: no script, no CDN, nothing to load.
+
+Each chart draws only figures the table under it shows; a hidden or withheld figure is drawn
+as no bar, with its text ("<11", "withheld") where the bar would be. The chart is an image
+with a title and a description; the table after it carries the same figures for a screen
+reader, so the bars themselves are hidden from one.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from ivr.report.suppress import Figure, PublishedTable
+
+# Colours that keep 3:1 against white and each other's neighbours (WCAG 1.4.11).
+SERIES_COLOURS = ("#1f5fa8", "#b3541e", "#2e7d32", "#6a3d9a", "#8a6d00", "#00796b", "#ad1457")
+TEXT = "#1a1a1a"
+WIDTH = 760
+LABEL_WIDTH = 250
+BAR = 14
+GAP = 8
+
+
+def chart(table: PublishedTable) -> str:
+    """The table's chart as an SVG element (a string of markup, escaped)."""
+    if table.key in ("calls", "texts"):
+        return _columns_by_day(table)
+    return _grouped_bars(table)
+
+
+def _series(table: PublishedTable) -> tuple[list[str], list[tuple[str, tuple[Figure, ...]]]]:
+    """The columns drawn (not a total column) and the rows drawn (not a total row)."""
+    columns = list(table.columns[:-1] if table.total_column else table.columns)
+    rows = [(label, figures[: len(columns)]) for label, figures in table.rows]
+    if table.total_row:
+        rows = rows[:-1]
+    return columns, rows
+
+
+def _frame(table: PublishedTable, height: int, body: list[str]) -> str:
+    key = escape(table.key)
+    title = escape(table.title)
+    desc = "A bar chart; the table after it gives every figure."
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" '
+        f'viewBox="0 0 {WIDTH} {height}" width="100%" '
+        f'aria-labelledby="chart-{key}-title chart-{key}-desc">'
+        f'<title id="chart-{key}-title">{title}</title>'
+        f'<desc id="chart-{key}-desc">{desc}</desc>' + "".join(body) + "</svg>"
+    )
+
+
+def _grouped_bars(table: PublishedTable) -> str:
+    columns, rows = _series(table)
+    values = [f.value for _, figures in rows for f in figures if f.value is not None]
+    most = max(values, default=0) or 1
+    scale = (WIDTH - LABEL_WIDTH - 90) / most
+    body: list[str] = []
+    y = 10
+    for n, name in enumerate(columns):  # the legend
+        x = LABEL_WIDTH + n * 150
+        colour = SERIES_COLOURS[n % len(SERIES_COLOURS)]
+        body.append(f'<rect x="{x}" y="{y}" width="12" height="12" fill="{colour}"/>')
+        body.append(_text(x + 16, y + 10, name[:18]))
+    y += 30
+    for label, figures in rows:
+        body.append(_text(LABEL_WIDTH - 8, y + BAR * len(figures) / 2 + 4, label[:40], "end"))
+        for n, figure in enumerate(figures):
+            colour = SERIES_COLOURS[n % len(SERIES_COLOURS)]
+            width = (figure.value or 0) * scale
+            if figure.value:
+                body.append(
+                    f'<rect x="{LABEL_WIDTH}" y="{y}" width="{width:.1f}" height="{BAR - 2}" '
+                    f'fill="{colour}"/>'
+                )
+            body.append(_text(LABEL_WIDTH + width + 4, y + BAR - 3, figure.text))
+            y += BAR
+        y += GAP
+    return _frame(table, y + 10, body)
+
+
+def _columns_by_day(table: PublishedTable) -> str:
+    """Each day's total as a column; a hidden total is marked at the baseline."""
+    _, rows = _series(table)
+    totals = [(label, figures[-1]) for label, figures in table.rows[: len(rows)]]
+    values = [f.value for _, f in totals if f.value is not None]
+    most = max(values, default=0) or 1
+    height, top, left = 220, 20, 50
+    plot = height - top - 40
+    step = (WIDTH - left - 10) / max(len(totals), 1)
+    body = [
+        f'<line x1="{left}" y1="{top + plot}" x2="{WIDTH - 10}" y2="{top + plot}" '
+        f'stroke="{TEXT}"/>',
+        _text(left - 6, top + 8, f"{most:,.0f}", "end"),
+        _text(left - 6, top + plot, "0", "end"),
+    ]
+    for n, (label, figure) in enumerate(totals):
+        x = left + n * step
+        if figure.value:
+            bar = figure.value / most * plot
+            body.append(
+                f'<rect x="{x + 1:.1f}" y="{top + plot - bar:.1f}" width="{max(step - 2, 1):.1f}" '
+                f'height="{bar:.1f}" fill="{SERIES_COLOURS[0]}"/>'
+            )
+        elif not figure.shown:  # hidden: a short hatched mark, never a height
+            body.append(
+                f'<rect x="{x + 1:.1f}" y="{top + plot - 4}" width="{max(step - 2, 1):.1f}" '
+                f'height="4" fill="#767676"/>'
+            )
+        if n == 0 or n == len(totals) - 1 or len(totals) <= 10:
+            body.append(_text(x + step / 2, top + plot + 16, label, "middle"))
+    body.append(
+        _text(left, height - 4, "Grey marks: a day whose total is hidden (<11 or withheld).")
+    )
+    return _frame(table, height, body)
+
+
+def _text(x: float, y: float, text: str, anchor: str = "start") -> str:
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" fill="{TEXT}" '
+        f'font-size="12">{escape(text)}</text>'
+    )

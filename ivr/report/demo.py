@@ -1,0 +1,139 @@
+"""`ivr demo-traffic`: a realistic mix of calls and texts through a running line's signed webhooks.
+
+Each call follows the TwiML the line answers, as Twilio would: keys, words, silences, answers
+heard in part or to the end, transfers that connect or find no one, and Twilio's status
+callback at the end. Texts come from many numbers in both languages, with MORE, opt-outs and
+opt-ins, and words the line does not understand. Every number is a fictional 555 number.
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+import secrets
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from xml.etree import ElementTree
+
+from ivr.simulator.terminal import LINE, Webhooks
+
+# (what the caller does, how likely): keys and words that a caller at a menu might use.
+CALL_SCRIPTS: tuple[tuple[tuple[str, ...], int], ...] = (
+    (("1", "2", "listen", "listen", "listen", "#", "1", "listen"), 6),  # symptoms, to the end
+    (("1", "1", "listen", "hangup"), 4),  # what is it, left in part 2
+    (("2", "2", "1", "listen", "3"), 3),  # Spanish, symptoms, text me this
+    (("1", "silence", "silence", "silence"), 2),  # says nothing: the line says goodbye
+    (("1", "say:symptoms", "listen", "listen", "0", "dial:completed"), 3),
+    (("1", "0", "dial:no-answer", "2"), 2),  # a person, no answer
+    (("2", "say:tratamiento", "listen", "hangup"), 3),
+    (("1", "6", "6", "6", "2"), 2),  # wrong keys: a person offered, then asked
+    (("1", "say:what is the weather", "say:banana bread", "hangup"), 2),
+    (("1", "3", "1", "listen", "hangup"), 3),  # treatment menu
+    (("1", "4", "say:breast", "2", "hangup"), 2),  # where it spreads, sites
+    (("1", "7", "2", "hangup"), 2),  # more time, by key
+    (("1", "say:I want to die", "hangup"), 1),
+    (("2", "say:cuánto tiempo me queda", "hangup"), 1),
+    (("silence", "silence", "silence"), 1),  # never chooses a language
+)
+TEXTS: tuple[tuple[str, int], ...] = (
+    ("SYMPTOMS", 6),
+    ("MORE", 4),
+    ("SINTOMAS", 4),
+    ("MAS", 2),
+    ("treatment", 3),
+    ("TRATAMIENTO", 2),
+    ("SITES BREAST", 2),
+    ("MENU", 2),
+    ("HELP", 1),
+    ("AYUDA", 1),
+    ("STOP", 2),
+    ("START", 1),
+    ("PARAR", 1),
+    ("what about my dog", 5),
+    ("hola que tal", 5),
+    ("clinical trials near me", 5),
+    ("how long do I have", 1),
+)
+
+
+@dataclass
+class Traffic:
+    """What was sent, for the summary printed at the end."""
+
+    calls: int = 0
+    texts: int = 0
+    failures: int = 0
+
+
+def demo_traffic(
+    webhooks: Webhooks, calls: int = 120, texts: int = 160, seed: int = 14, workers: int = 4
+) -> Traffic:
+    """Send calls and texts through webhooks; how many, and how many requests failed."""
+    chooser = random.Random(seed)
+    scripts = [script for script, weight in CALL_SCRIPTS for _ in range(weight)]
+    bodies = [body for body, weight in TEXTS for _ in range(weight)]
+    numbers = [f"+1555010{n:04d}" for n in range(60)]  # fictional: 555-01xx
+    jobs: list[Callable[[], bool]] = [
+        functools.partial(_call, webhooks, chooser.choice(numbers), chooser.choice(scripts))
+        for _ in range(calls)
+    ]
+    jobs += [
+        functools.partial(_text, webhooks, numbers[n % len(numbers)], chooser.choice(bodies))
+        for n in range(texts)
+    ]
+    chooser.shuffle(jobs)
+    traffic = Traffic()
+    with ThreadPoolExecutor(workers) as pool:
+        for ok in pool.map(lambda job: job(), jobs):
+            traffic.failures += not ok
+    traffic.calls, traffic.texts = calls, texts
+    return traffic
+
+
+def _text(webhooks: Webhooks, number: str, body: str) -> bool:
+    form = {
+        "MessageSid": "SM" + secrets.token_hex(16),
+        "From": number,
+        "To": LINE,
+        "Body": body,
+        "NumMedia": "0",
+    }
+    status, _ = webhooks.post("/sms", form)
+    return status == 200
+
+
+def _call(webhooks: Webhooks, number: str, script: tuple[str, ...]) -> bool:
+    """One call through the script; then Twilio's status callback."""
+    sid = "CA" + secrets.token_hex(16)
+    base = {"CallSid": sid, "From": number, "To": LINE, "CallStatus": "in-progress"}
+    ok = True
+    status, body = webhooks.post("/voice", base)
+    for move in script:
+        if status != 200:
+            ok = False
+            break
+        root = ElementTree.fromstring(body)
+        request = _next_request(root, move)
+        if request is None:
+            break  # hung up, or the line ended the call
+        path, form = request
+        status, body = webhooks.post(path, base | form)
+    end = base | {"CallStatus": "completed", "CallDuration": "60"}
+    return ok and webhooks.post("/voice/status", end)[0] == 204
+
+
+def _next_request(root: ElementTree.Element, move: str) -> tuple[str, dict[str, str]] | None:
+    """The webhook Twilio would call next when the caller does move, or None: the call ends."""
+    if move == "hangup" or root.find("./Hangup") is not None:
+        return None
+    gather, redirect, dial = root.find("./Gather"), root.find("./Redirect"), root.find("./Dial")
+    if move.startswith("dial:"):
+        return (dial.get("action", ""), {"DialCallStatus": move[5:]}) if dial is not None else None
+    if move in ("listen", "silence"):
+        return (redirect.text or "", {}) if redirect is not None else None
+    if gather is None:
+        return None
+    if move.startswith("say:"):
+        return gather.get("action", ""), {"SpeechResult": move[4:], "Confidence": "0.9"}
+    return gather.get("action", ""), {"Digits": move}
