@@ -19,6 +19,15 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 # Kinds that describe a call's steps, not what was asked for: their topic is where a step was.
 STEP_KINDS = ("step", "heard", "call-end", "transfer-end")
+# What the counts by day keep of each kind of event besides its day, channel and kind: only
+# what the report reads, so that a day holds few rows. The rest stays with the event itself.
+COUNTED = {
+    "step": ("place", "detail", "reached"),
+    "heard": ("topic", "detail", "part"),
+    "transfer-end": ("topic", "detail"),
+    "call-end": ("language", "topic", "detail", "place", "part"),
+}
+COUNTED_BY_DEFAULT = ("language", "topic", "detail")
 # The moments the report counts, by event kind, with what its table calls them: adding a
 # category is adding an event kind and one line here.
 MOMENTS = {

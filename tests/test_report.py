@@ -1,4 +1,4 @@
-"""The usage report: its figures from real traffic, `ivr report`, /report and its password, retention."""
+"""The usage report: figures from real traffic, `ivr report`, /report, its password, retention."""
 
 from __future__ import annotations
 
@@ -147,9 +147,10 @@ def test_counts_are_by_day_and_the_period_chooses_them(store: Store) -> None:
             UsageEvent("sms", "menu", language="en"),
         ]
     )
-    rows = store.report_counts(TODAY - timedelta(days=1), TODAY)
-    assert [(row["kind"], row["count"]) for row in rows] == [("menu", 2)]
-    assert sum(row["count"] for row in store.report_counts(old.date(), TODAY)) == 3
+    daily, overall = store.report_counts(TODAY - timedelta(days=1), TODAY)
+    assert [(row["day"], row["kind"], row["count"]) for row in daily] == [(TODAY, "menu", 2)]
+    assert [(row["kind"], row["count"]) for row in overall] == [("menu", 2)]
+    assert sum(row["count"] for row in store.report_counts(old.date(), TODAY)[1]) == 3
 
 
 def test_retention_prunes_old_events_counts_and_words_in_batches(store: Store) -> None:
@@ -165,7 +166,7 @@ def test_retention_prunes_old_events_counts_and_words_in_batches(store: Store) -
         left = connection.execute(sa.text("SELECT count(*) FROM usage_events")).scalar()
         words = connection.execute(sa.text("SELECT count(*) FROM unknown_words")).scalar()
     assert (left, words) == (1, 0)
-    assert len(store.report_counts(old.date(), TODAY)) == 1
+    assert len(store.report_counts(old.date(), TODAY)[0]) == 1
 
 
 def test_retention_is_a_setting(config: dict[str, Any]) -> None:

@@ -1,4 +1,4 @@
-"""The small-count rule: no count from 1 to 10 shows, and no total, rate or other table gives one away."""
+"""The small-count rule: no count from 1 to 10 shows, and no total, rate or table gives one away."""
 
 from __future__ import annotations
 

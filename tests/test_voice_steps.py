@@ -1,4 +1,4 @@
-"""Every kind of event a call records: each step, a transfer's end, an answer left, and the call's end."""
+"""Every kind of event a call records: each step, a transfer's end, an answer left, a call's end."""
 
 from __future__ import annotations
 

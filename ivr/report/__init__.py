@@ -42,11 +42,11 @@ def _day(text: str, name: str) -> date:
 def load_report(store: Store, content: Content, period: Period) -> Report:
     """The report for period, read from the store; ReportError when the database is down."""
     try:
-        rows = store.report_counts(period.since, period.until)
+        daily, overall = store.report_counts(period.since, period.until)
         words = store.top_unknown_words(period.since, SMALLEST_SHOWN, TOP_WORDS)
     except sa.exc.SQLAlchemyError:
         raise ReportError(
             "The database did not answer, so there is no report now; calls and texts are "
             "not affected. Try again in a moment."
         ) from None
-    return build_report(rows, words, period, content)
+    return build_report(daily, overall, words, period, content)

@@ -80,38 +80,43 @@ def _grouped_bars(table: PublishedTable) -> str:
 
 
 def _columns_by_day(table: PublishedTable) -> str:
-    """Each day's total as a column; a hidden total is marked at the baseline."""
-    _, rows = _series(table)
-    totals = [(label, figures[-1]) for label, figures in table.rows[: len(rows)]]
-    values = [f.value for _, f in totals if f.value is not None]
+    """Each day's counts side by side, a colour a column; a hidden count is a grey mark."""
+    columns, rows = _series(table)
+    values = [f.value for _, figures in rows for f in figures if f.value is not None]
     most = max(values, default=0) or 1
-    height, top, left = 220, 20, 50
+    height, top, left = 240, 40, 50
     plot = height - top - 40
-    step = (WIDTH - left - 10) / max(len(totals), 1)
+    slot = (WIDTH - left - 10) / max(len(rows), 1)
+    bar = max(slot / (len(columns) + 1), 1)
     body = [
         f'<line x1="{left}" y1="{top + plot}" x2="{WIDTH - 10}" y2="{top + plot}" '
         f'stroke="{TEXT}"/>',
         _text(left - 6, top + 8, f"{most:,.0f}", "end"),
         _text(left - 6, top + plot, "0", "end"),
     ]
-    for n, (label, figure) in enumerate(totals):
-        x = left + n * step
-        if figure.value:
-            bar = figure.value / most * plot
-            body.append(
-                f'<rect x="{x + 1:.1f}" y="{top + plot - bar:.1f}" width="{max(step - 2, 1):.1f}" '
-                f'height="{bar:.1f}" fill="{SERIES_COLOURS[0]}"/>'
-            )
-        elif not figure.shown:  # hidden: a short hatched mark, never a height
-            body.append(
-                f'<rect x="{x + 1:.1f}" y="{top + plot - 4}" width="{max(step - 2, 1):.1f}" '
-                f'height="4" fill="#767676"/>'
-            )
-        if n == 0 or n == len(totals) - 1 or len(totals) <= 10:
-            body.append(_text(x + step / 2, top + plot + 16, label, "middle"))
-    body.append(
-        _text(left, height - 4, "Grey marks: a day whose total is hidden (<11 or withheld).")
-    )
+    for n, name in enumerate(columns):  # the legend
+        x = left + n * 170
+        colour = SERIES_COLOURS[n % len(SERIES_COLOURS)]
+        body.append(f'<rect x="{x}" y="6" width="12" height="12" fill="{colour}"/>')
+        body.append(_text(x + 16, 16, name))
+    for n, (label, figures) in enumerate(rows):
+        for c, figure in enumerate(figures):
+            x = left + n * slot + c * bar
+            if figure.value:
+                height_of = figure.value / most * plot
+                colour = SERIES_COLOURS[c % len(SERIES_COLOURS)]
+                body.append(
+                    f'<rect x="{x:.1f}" y="{top + plot - height_of:.1f}" width="{bar:.1f}" '
+                    f'height="{height_of:.1f}" fill="{colour}"/>'
+                )
+            elif not figure.shown:  # hidden: a grey mark at the baseline, never a height
+                body.append(
+                    f'<rect x="{x:.1f}" y="{top + plot - 4}" width="{bar:.1f}" height="4" '
+                    f'fill="#767676"/>'
+                )
+        if n == 0 or n == len(rows) - 1 or len(rows) <= 10:
+            body.append(_text(left + (n + 0.5) * slot, top + plot + 16, label, "middle"))
+    body.append(_text(left, height - 4, "Grey marks: a count that is hidden (<11 or withheld)."))
     return _frame(table, height, body)
 
 

@@ -106,18 +106,23 @@ class _Counts:
 
 
 def build_report(
-    rows: Iterable[Mapping[str, Any]],
+    daily: Iterable[Mapping[str, Any]],
+    overall: Iterable[Mapping[str, Any]],
     words: Sequence[tuple[str, int]],
     period: Period,
     content: Content,
 ) -> Report:
-    """Every table of the report for period, published under the small-count rule."""
-    counts = _Counts(rows)
+    """Every table of the report for period, published under the small-count rule.
+
+    daily: counts by day, channel, kind and language; overall: counts over the whole period
+    by every other column of usage_counts (ivr/store/schema.py).
+    """
+    by_day, counts = _Counts(daily), _Counts(overall)
     english = content["en"]
     titles = {topic.id: topic.title for topic in english.topics}
-    calls = [_calls_per_day(counts, period), _call_outcomes(counts)]
+    calls = [_calls_per_day(by_day, period), _call_outcomes(counts)]
     texts = [
-        _texts_per_day(counts, period),
+        _texts_per_day(by_day, period),
         _texts_by_kind(counts),
         _topics(counts, titles),
         _moments(counts),

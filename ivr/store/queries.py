@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 
-from ivr.events import STEP_KINDS, LanguageChoice, UsageEvent
+from ivr.events import COUNTED, COUNTED_BY_DEFAULT, STEP_KINDS, LanguageChoice, UsageEvent
 from ivr.journal import OptOutJournal
 from ivr.security import NumberHasher
 from ivr.sms.conversation import Conversation
@@ -267,12 +267,33 @@ class Store:
             row = {"word": word, "senders": 1 if new.rowcount else 0}
             connection.execute(_word_upsert(dialect), row | {"first_seen": day, "last_seen": day})
 
-    def report_counts(self, since: date, until: date) -> list[dict[str, Any]]:
-        """The counts by day from since to until (both included): what the report is made of."""
+    def report_counts(
+        self, since: date, until: date
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """What the report is made of, from since to until (both included), summed in SQL:
+        calls ended and texts by day and language, and everything counted over the period."""
         table = usage_counts
-        query = sa.select(table).where(table.c.day >= since, table.c.day <= until)
+        period = (table.c.day >= since, table.c.day <= until)
+        per_day = (table.c.day, table.c.channel, table.c.kind, table.c.language)
+        rest = [c for c in table.c if c.name not in ("day", "count")]
+        daily = (
+            sa.select(*per_day, sa.func.sum(table.c["count"]).label("count"))
+            .where(
+                *period,
+                sa.or_(table.c.channel == "sms", table.c.kind == "call-end"),
+            )
+            .group_by(*per_day)
+        )
+        overall = (
+            sa.select(*rest, sa.func.sum(table.c["count"]).label("count"))
+            .where(*period)
+            .group_by(*rest)
+        )
         with self.engine.connect() as connection:
-            return [dict(row._mapping) for row in connection.execute(query)]
+            return (
+                [dict(row._mapping) for row in connection.execute(daily)],
+                [dict(row._mapping) for row in connection.execute(overall)],
+            )
 
     def top_unknown_words(self, since: date, at_least: int, most: int) -> list[tuple[str, int]]:
         """Words not understood, sent by at least at_least numbers and last sent since since."""
@@ -452,17 +473,22 @@ _CALL_EVENTS = (
 
 
 def _count_key(event: UsageEvent) -> tuple[tuple[str, object], ...]:
-    """The key an event is counted under by day (UTC): "" (or 0) where it has no value."""
+    """The key an event is counted under by day (UTC): what the report reads of its kind
+    (COUNTED), and "" (or 0) for the rest."""
+    kept = COUNTED.get(event.kind, COUNTED_BY_DEFAULT)
+    values = {
+        "language": event.language,
+        "topic": event.topic,
+        "detail": (event.detail or "")[:64],
+        "place": event.place,
+        "reached": event.reached,
+    }
     return (
         ("day", event.occurred_at.astimezone(UTC).date()),
         ("channel", event.channel),
         ("kind", event.kind),
-        ("language", event.language or ""),
-        ("topic", event.topic or ""),
-        ("detail", (event.detail or "")[:64]),
-        ("place", event.place or ""),
-        ("reached", event.reached or ""),
-        ("part", event.part or 0),
+        *((name, (value or "") if name in kept else "") for name, value in values.items()),
+        ("part", (event.part or 0) if "part" in kept else 0),
     )
 
 

@@ -67,6 +67,7 @@ usage_counts = sa.Table(
     sa.Column("reached", sa.String(16), primary_key=True),
     sa.Column("part", sa.SmallInteger, primary_key=True),
     sa.Column("count", sa.BigInteger, nullable=False),
+    sqlite_with_rowid=False,  # SQLite keeps the rows in key order: a period is one range read
 )
 
 # Words of texts the line did not understand, and how many different numbers sent each. Which

@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("reached", sa.String(16), primary_key=True),
         sa.Column("part", sa.SmallInteger, primary_key=True),
         sa.Column("count", sa.BigInteger, nullable=False),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "unknown_words",
