@@ -252,7 +252,7 @@ def build_audio_command(
 )
 def report_command(since: str | None, until: str | None, form: str) -> None:
     """Print the usage report; every count from 1 to 10 shows as <11."""
-    from ivr.report import ReportError, load_report, parse_period
+    from ivr.report.service import ReportError, load_report, parse_period
 
     try:
         period = parse_period(since, until)

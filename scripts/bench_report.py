@@ -20,10 +20,11 @@ import sqlalchemy as sa
 from bench import BenchLine
 
 from ivr.events import UsageEvent
-from ivr.report import load_report
 from ivr.report.figures import Period
+from ivr.report.service import load_report
 from ivr.security import NumberHasher
 from ivr.store import Store, create_engine, upgrade_schema
+from ivr.store.schema import metadata
 
 DAYS = 400
 BATCH = 10_000
@@ -90,9 +91,8 @@ def run(line: BenchLine) -> None:
 def _fresh_store(url: str) -> Store:
     engine = create_engine(url)
     with engine.begin() as connection:
-        for table in ("usage_counts", "usage_events", "unknown_words", "word_senders"):
+        for table in (*metadata.tables, "alembic_version"):  # every table of the line
             connection.execute(sa.text(f"DROP TABLE IF EXISTS {table}"))
-        connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
     upgrade_schema(engine)
     return Store(engine, NumberHasher(b"bench"))
 

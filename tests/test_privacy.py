@@ -23,8 +23,8 @@ import pytest
 import sqlalchemy as sa
 
 from ivr.content import load_content
-from ivr.report import load_report, parse_period
 from ivr.report.formats import FORMATS
+from ivr.report.service import load_report, parse_period
 from ivr.security import NumberHasher
 from ivr.store import Store, create_engine
 

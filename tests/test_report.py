@@ -19,9 +19,9 @@ from ivr.cli import main
 from ivr.config import SettingsError
 from ivr.content import load_content
 from ivr.events import UsageEvent
-from ivr.report import ReportError, load_report, parse_period
 from ivr.report.access import LOCKOUT_SECONDS, MAX_FAILURES, ReportAccess
 from ivr.report.figures import Period
+from ivr.report.service import ReportError, load_report, parse_period
 from ivr.report.suppress import HIDDEN, WITHHELD
 from ivr.store import Store
 

@@ -16,7 +16,9 @@ from ivr.report.suppress import Figure, PublishedTable
 SERIES_COLOURS = ("#1f5fa8", "#b3541e", "#2e7d32", "#6a3d9a", "#8a6d00", "#00796b", "#ad1457")
 TEXT = "#1a1a1a"
 WIDTH = 760
-LABEL_WIDTH = 250
+LABEL_WIDTH = 300
+LABEL_LETTERS = 44  # a longer label is cut, with an ellipsis (the table has it whole)
+LEGEND_EACH = 180  # the width of one legend entry; they wrap to the next line
 BAR = 14
 GAP = 8
 
@@ -56,15 +58,10 @@ def _grouped_bars(table: PublishedTable) -> str:
     most = max(values, default=0) or 1
     scale = (WIDTH - LABEL_WIDTH - 90) / most
     body: list[str] = []
-    y = 10
-    for n, name in enumerate(columns):  # the legend
-        x = LABEL_WIDTH + n * 150
-        colour = SERIES_COLOURS[n % len(SERIES_COLOURS)]
-        body.append(f'<rect x="{x}" y="{y}" width="12" height="12" fill="{colour}"/>')
-        body.append(_text(x + 16, y + 10, name[:18]))
-    y += 30
+    y = _legend(body, columns, LABEL_WIDTH) + 10
     for label, figures in rows:
-        body.append(_text(LABEL_WIDTH - 8, y + BAR * len(figures) / 2 + 4, label[:40], "end"))
+        short = label if len(label) <= LABEL_LETTERS else label[: LABEL_LETTERS - 1] + "…"
+        body.append(_text(LABEL_WIDTH - 8, y + BAR * len(figures) / 2 + 4, short, "end"))
         for n, figure in enumerate(figures):
             colour = SERIES_COLOURS[n % len(SERIES_COLOURS)]
             width = (figure.value or 0) * scale
@@ -76,7 +73,7 @@ def _grouped_bars(table: PublishedTable) -> str:
             body.append(_text(LABEL_WIDTH + width + 4, y + BAR - 3, figure.text))
             y += BAR
         y += GAP
-    return _frame(table, y + 10, body)
+    return _frame(table, int(y) + 10, body)
 
 
 def _columns_by_day(table: PublishedTable) -> str:
@@ -94,11 +91,7 @@ def _columns_by_day(table: PublishedTable) -> str:
         _text(left - 6, top + 8, f"{most:,.0f}", "end"),
         _text(left - 6, top + plot, "0", "end"),
     ]
-    for n, name in enumerate(columns):  # the legend
-        x = left + n * 170
-        colour = SERIES_COLOURS[n % len(SERIES_COLOURS)]
-        body.append(f'<rect x="{x}" y="6" width="12" height="12" fill="{colour}"/>')
-        body.append(_text(x + 16, 16, name))
+    _legend(body, columns, left)
     for n, (label, figures) in enumerate(rows):
         for c, figure in enumerate(figures):
             x = left + n * slot + c * bar
@@ -118,6 +111,18 @@ def _columns_by_day(table: PublishedTable) -> str:
             body.append(_text(left + (n + 0.5) * slot, top + plot + 16, label, "middle"))
     body.append(_text(left, height - 4, "Grey marks: a count that is hidden (<11 or withheld)."))
     return _frame(table, height, body)
+
+
+def _legend(body: list[str], columns: list[str], left: float) -> float:
+    """A key to the colours, wrapping as it must; where the chart may start below it."""
+    per_line = max(int((WIDTH - left) // LEGEND_EACH), 1)
+    for n, name in enumerate(columns):
+        x = left + (n % per_line) * LEGEND_EACH
+        y = 6 + (n // per_line) * 18
+        colour = SERIES_COLOURS[n % len(SERIES_COLOURS)]
+        body.append(f'<rect x="{x}" y="{y}" width="12" height="12" fill="{colour}"/>')
+        body.append(_text(x + 16, y + 10, name))
+    return 6 + ((len(columns) - 1) // per_line + 1) * 18
 
 
 def _text(x: float, y: float, text: str, anchor: str = "start") -> str:

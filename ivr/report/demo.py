@@ -73,10 +73,12 @@ def demo_traffic(
     chooser = random.Random(seed)
     scripts = [script for script, weight in CALL_SCRIPTS for _ in range(weight)]
     bodies = [body for body, weight in TEXTS for _ in range(weight)]
-    numbers = [f"+1555010{n:04d}" for n in range(60)]  # fictional: 555-01xx
+    # Fictional 555-01xx numbers: a new one for each call, so each call chooses its language
+    # (a returning caller skips that), and a few dozen texters, so words reach 11 numbers.
+    callers = [f"+1555011{n:04d}" for n in range(calls)]
+    numbers = [f"+1555010{n:04d}" for n in range(60)]
     jobs: list[Callable[[], bool]] = [
-        functools.partial(_call, webhooks, chooser.choice(numbers), chooser.choice(scripts))
-        for _ in range(calls)
+        functools.partial(_call, webhooks, caller, chooser.choice(scripts)) for caller in callers
     ]
     jobs += [
         functools.partial(_text, webhooks, numbers[n % len(numbers)], chooser.choice(bodies))

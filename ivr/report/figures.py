@@ -224,7 +224,7 @@ def _topics(counts: _Counts, titles: Mapping[str, str]) -> Table:
 
 def _waterfall(counts: _Counts) -> Table:
     def step_at(r: Mapping[str, Any]) -> bool:
-        return r["channel"] == "voice" and r["kind"] == EventKind.STEP
+        return bool(r["channel"] == "voice" and r["kind"] == EventKind.STEP)
 
     def column(r: Mapping[str, Any]) -> str:
         return "put-through" if r["reached"] in PUT_THROUGH else str(r["detail"])

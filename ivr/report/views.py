@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, render_template, request
 from markupsafe import Markup
 
-from ivr.report import ReportError, load_report, parse_period
 from ivr.report.charts import chart
 from ivr.report.formats import RULE
+from ivr.report.service import ReportError, load_report, parse_period
 from ivr.services import line
 
 bp = Blueprint("report", __name__, template_folder="templates")
