@@ -14,27 +14,62 @@ import secrets
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from enum import Enum
 from xml.etree import ElementTree
 
 from ivr.simulator.terminal import LINE, Webhooks
 
+
+@dataclass(frozen=True)
+class Key:
+    """The caller presses keys."""
+
+    digits: str
+
+
+@dataclass(frozen=True)
+class Say:
+    """The caller says words (Twilio's speech result)."""
+
+    words: str
+
+
+@dataclass(frozen=True)
+class Dial:
+    """A transfer ends with this DialCallStatus."""
+
+    status: str
+
+
+class Quiet(Enum):
+    """The caller does nothing: listens on, or stays silent; or hangs up."""
+
+    WAIT = "wait"
+    HANG_UP = "hang-up"
+
+
+WAIT, HANG_UP = Quiet.WAIT, Quiet.HANG_UP
+Move = Key | Say | Dial | Quiet
+
+
 # (what the caller does, how likely): keys and words that a caller at a menu might use.
-CALL_SCRIPTS: tuple[tuple[tuple[str, ...], int], ...] = (
-    (("1", "2", "listen", "listen", "listen", "#", "1", "listen"), 6),  # symptoms, to the end
-    (("1", "1", "listen", "hangup"), 4),  # what is it, left in part 2
-    (("2", "2", "1", "listen", "3"), 3),  # Spanish, symptoms, text me this
-    (("1", "silence", "silence", "silence"), 2),  # says nothing: the line says goodbye
-    (("1", "say:symptoms", "listen", "listen", "0", "dial:completed"), 3),
-    (("1", "0", "dial:no-answer", "2"), 2),  # a person, no answer
-    (("2", "say:tratamiento", "listen", "hangup"), 3),
-    (("1", "6", "6", "6", "2"), 2),  # wrong keys: a person offered, then asked
-    (("1", "say:what is the weather", "say:banana bread", "hangup"), 2),
-    (("1", "3", "1", "listen", "hangup"), 3),  # treatment menu
-    (("1", "4", "say:breast", "2", "hangup"), 2),  # where it spreads, sites
-    (("1", "7", "2", "hangup"), 2),  # more time, by key
-    (("1", "say:I want to die", "hangup"), 1),
-    (("2", "say:cuánto tiempo me queda", "hangup"), 1),
-    (("silence", "silence", "silence"), 1),  # never chooses a language
+CALL_SCRIPTS: tuple[tuple[tuple[Move, ...], int], ...] = (
+    ((Key("1"), Key("2"), WAIT, WAIT, WAIT, Key("#"), Key("1"), WAIT), 6),  # symptoms, to the end
+    ((Key("1"), Key("1"), WAIT, HANG_UP), 4),  # what is it, left in part 2
+    ((Key("2"), Key("2"), Key("1"), WAIT, Key("3")), 3),  # Spanish, symptoms, text me this
+    ((Key("1"), WAIT, WAIT, WAIT), 2),  # says nothing: the line says goodbye
+    ((Key("1"), Say("symptoms"), WAIT, WAIT, Key("0"), Dial("completed")), 3),
+    ((Key("1"), Key("0"), Dial("no-answer"), Key("2")), 2),  # a person, no answer
+    ((Key("2"), Say("tratamiento"), WAIT, HANG_UP), 3),
+    # Wrong keys: a person offered, then asked whether to connect; "no".
+    ((Key("1"), Key("6"), Key("6"), Key("6"), Key("2")), 2),
+    ((Key("1"), Say("what is the weather"), Say("banana bread"), HANG_UP), 2),
+    ((Key("1"), Key("3"), Key("1"), WAIT, HANG_UP), 3),  # treatment menu
+    ((Key("1"), Key("4"), Say("breast"), Key("2"), HANG_UP), 2),  # where it spreads, sites
+    ((Key("1"), Key("7"), Key("2"), HANG_UP), 2),  # more time, by key
+    ((Key("1"), Say("I want to die"), HANG_UP), 1),
+    ((Key("2"), Say("cuánto tiempo me queda"), HANG_UP), 1),
+    ((WAIT, WAIT, WAIT), 1),  # never chooses a language
 )
 TEXTS: tuple[tuple[str, int], ...] = (
     ("SYMPTOMS", 6),
@@ -105,7 +140,7 @@ def _text(webhooks: Webhooks, number: str, body: str) -> bool:
     return status == 200
 
 
-def _call(webhooks: Webhooks, number: str, script: tuple[str, ...]) -> bool:
+def _call(webhooks: Webhooks, number: str, script: tuple[Move, ...]) -> bool:
     """One call through the script; then Twilio's status callback."""
     sid = "CA" + secrets.token_hex(16)
     base = {"CallSid": sid, "From": number, "To": LINE, "CallStatus": "in-progress"}
@@ -125,17 +160,20 @@ def _call(webhooks: Webhooks, number: str, script: tuple[str, ...]) -> bool:
     return ok and webhooks.post("/voice/status", end)[0] == 204
 
 
-def _next_request(root: ElementTree.Element, move: str) -> tuple[str, dict[str, str]] | None:
-    """The webhook Twilio would call next when the caller does move, or None: the call ends."""
-    if move == "hangup" or root.find("./Hangup") is not None:
+def _next_request(root: ElementTree.Element, move: Move) -> tuple[str, dict[str, str]] | None:
+    """The webhook Twilio would call next when the caller makes move, or None: the call ends."""
+    if move is HANG_UP or root.find("./Hangup") is not None:
         return None
     gather, redirect, dial = root.find("./Gather"), root.find("./Redirect"), root.find("./Dial")
-    if move.startswith("dial:"):
-        return (dial.get("action", ""), {"DialCallStatus": move[5:]}) if dial is not None else None
-    if move in ("listen", "silence"):
+    if isinstance(move, Dial):
+        return (
+            (dial.get("action", ""), {"DialCallStatus": move.status}) if dial is not None else None
+        )
+    if move is WAIT:
         return (redirect.text or "", {}) if redirect is not None else None
     if gather is None:
         return None
-    if move.startswith("say:"):
-        return gather.get("action", ""), {"SpeechResult": move[4:], "Confidence": "0.9"}
-    return gather.get("action", ""), {"Digits": move}
+    if isinstance(move, Say):
+        return gather.get("action", ""), {"SpeechResult": move.words, "Confidence": "0.9"}
+    assert isinstance(move, Key)
+    return gather.get("action", ""), {"Digits": move.digits}
