@@ -15,17 +15,19 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from ivr import create_app
-from ivr.cli import main
+from ivr.cli import local_settings, main
 from ivr.config import SettingsError
 from ivr.content import load_content
 from ivr.events import UsageEvent
 from ivr.report.access import LOCKOUT_SECONDS, MAX_FAILURES, ReportAccess
+from ivr.report.demo import demo_traffic
 from ivr.report.figures import Period
 from ivr.report.service import ReportError, load_report, parse_period
 from ivr.report.suppress import HIDDEN, WITHHELD
+from ivr.simulator.terminal import Webhooks
 from ivr.store import Store
 
-from .conftest import CALLER, signed_post
+from .conftest import CALLER, PUBLIC_URL, TOKEN, signed_post
 from .twilio_fakes import Call
 
 CONTENT = load_content()
@@ -282,3 +284,24 @@ def test_ivr_report_says_when_the_database_is_down(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "The database did not answer" in result.output
     assert "Traceback" not in result.output
+
+
+# -- something to look at ----------------------------------------------------------------------
+
+
+def test_ivr_serve_makes_up_a_report_password_and_keeps_a_given_one() -> None:
+    made = local_settings({}, "127.0.0.1", 5000, keep_token=False)["IVR_REPORT_PASSWORD"]
+    assert len(made) >= 16
+    given = {"IVR_REPORT_PASSWORD": PASSWORD}
+    assert local_settings(given, "127.0.0.1", 5000, keep_token=False)["IVR_REPORT_PASSWORD"] == (
+        PASSWORD
+    )
+
+
+def test_demo_traffic_goes_through_the_signed_webhooks(report_app: Flask) -> None:
+    sent = demo_traffic(Webhooks(PUBLIC_URL, TOKEN, report_app), calls=20, texts=30, workers=1)
+    assert (sent.calls, sent.texts, sent.failures) == (20, 30, 0)
+    report = report_of(report_app)
+    waterfall = dict(report.table("waterfall").rows)
+    assert waterfall["Welcome (language)"][0].text != "0"  # each call chose its language
+    assert report.table("texts").rows[-1][1][0].text != "0"
