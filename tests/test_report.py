@@ -15,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from ivr import create_app
+from ivr.bookkeeping import Bookkeeping
 from ivr.cli import local_settings, main
 from ivr.config import SettingsError
 from ivr.content import load_content
@@ -305,3 +306,19 @@ def test_demo_traffic_goes_through_the_signed_webhooks(report_app: Flask) -> Non
     waterfall = dict(report.table("waterfall").rows)
     assert waterfall["Welcome (language)"][0].text != "0"  # each call chose its language
     assert report.table("texts").rows[-1][1][0].text != "0"
+
+
+def test_the_bookkeeping_thread_prunes_after_its_first_write_then_rarely(store: Store) -> None:
+    pruned: list[int] = []
+
+    def prune() -> None:
+        pruned.append(1)
+        raise RuntimeError("the database is busy")  # logged; the writes go on
+
+    books = Bookkeeping(store, prune=prune, prune_every=3600)
+    books.record(UsageEvent("sms", "menu"))
+    assert books.flush()
+    books.record(UsageEvent("sms", "menu"))
+    assert books.flush()
+    assert len(pruned) == 1
+    assert store.report_counts(TODAY, TODAY)[1][0]["count"] == 2
