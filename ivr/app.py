@@ -20,6 +20,7 @@ from ivr.config import Settings
 from ivr.content import load_content
 from ivr.journal import JOURNAL_FILE, OptOutJournal
 from ivr.language import LanguageGuesser
+from ivr.listen import views as listen_views
 from ivr.report import views as report_views
 from ivr.report.access import ReportAccess
 from ivr.security import WEBHOOK_PREFIXES, NumberHasher, SignatureCheck, load_hash_secret
@@ -91,6 +92,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(health.bp)
     app.register_blueprint(audio_views.bp)
+    app.register_blueprint(listen_views.bp)
     app.register_blueprint(voice_views.bp)
     app.register_blueprint(sms_views.bp)
     app.register_blueprint(report_views.bp)

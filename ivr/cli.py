@@ -13,11 +13,12 @@ import requests
 import sqlalchemy as sa
 
 from ivr.audio.build import build_audio
-from ivr.audio.catalogue import label, wanted_recordings
+from ivr.audio.catalogue import label, load_catalogue, wanted_recordings
 from ivr.audio.engines import ENGINE_NAMES, EngineError, choose_engines
 from ivr.check import check
 from ivr.config import AUDIO_DIR, REPO_ROOT, Settings, SettingsError
 from ivr.content import CONTENT_DIR, LANGUAGES, Content, ContentError, load_content
+from ivr.listen.export import export_site
 from ivr.report.formats import FORMATS
 from ivr.security import NumberHasher
 from ivr.simulator import FAKE_ACCOUNT_SID, captions
@@ -301,3 +302,26 @@ def demo_traffic_command(url: str, calls: int, texts: int) -> None:
     click.echo(f"See {url.rstrip('/')}/report")
     if sent.failures:
         sys.exit(1)
+
+
+@main.command("export-site")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def export_site_command(directory: Path) -> None:
+    """Write the listen-online pages and their recordings to DIRECTORY, for any static host."""
+    try:
+        # The line's own settings say where the content and recordings are and which engines
+        # play; a local line's defaults fill in the URL and token an export never uses.
+        settings = Settings.load(local_settings(os.environ, "127.0.0.1", 5000, keep_token=False))
+        content = load_content(settings.content_dir)
+        catalogue = load_catalogue(
+            settings.audio_dir, content, settings.audio_url, settings.audio_engines
+        )
+    except (SettingsError, ContentError) as error:
+        raise click.ClickException(str(error)) from None
+    if catalogue.status.problem:
+        click.echo(catalogue.status.problem, err=True)
+    exported = export_site(directory, content, catalogue, settings.audio_dir)
+    click.echo(
+        f"Wrote {exported.pages} pages and {exported.recordings} recordings "
+        f"({exported.bytes / 1e6:.1f} MB) to {directory}; open {directory / 'index.html'}."
+    )

@@ -26,10 +26,17 @@ accesslog = os.environ.get("IVR_ACCESS_LOG", "-")
 errorlog = "-"
 # gunicorn's control socket lives at one path per user; several servers would clash on it.
 control_socket_disable = True
+# The master builds the line (settings, content, audio manifest, the schema's migration) before
+# it listens, and workers are forked from it: a server that is starting or restarting takes no
+# connection it cannot answer soon (nginx would wait on it, and Twilio give up), and it
+# migrates once, not once a worker.
+preload_app = True
 
 
 def post_worker_init(worker: Any) -> None:
-    """Before a worker takes requests: load what its first request would otherwise wait for."""
+    """Before a worker takes requests: its own database connections, and warm models."""
     services = getattr(worker.wsgi, "extensions", {}).get("ivr")
     if services is not None:
+        # Connections opened before the fork belong to the master; each worker opens its own.
+        services.store.engine.dispose(close=False)
         services.guesser.warm_up()

@@ -1,5 +1,8 @@
 """Load the production server with wrk, then a bare Flask endpoint on the same settings.
 
+With --rate R, first sends the line R signed webhooks a second (an open loop, load_paced.py)
+and prints p50, p99 and p99.9 latency at that realistic peak; then the saturation runs.
+
 Starts gunicorn with ivr/gunicorn_conf.py on a free loopback port (a throwaway instance folder
 with SQLite, or IVR_DATABASE_URL when set), replays a realistic mix of signed call and SMS
 webhooks with wrk for a bounded time, and prints requests per second, p50 and p99 latency and
@@ -13,6 +16,7 @@ import argparse
 import contextlib
 import importlib
 import json
+import math
 import os
 import platform
 import re
@@ -27,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import gunicorn
+import load_paced
 from load_traffic import Traffic, count, interleave, write_requests
 from sqlalchemy.engine import make_url
 
@@ -41,6 +46,7 @@ TOKEN = "load-test-token-0123456789abcdef"
 # but the load is not turned into empty replies.
 SMS_RATE_LIMIT = "1000000/minute"
 TARGET_RATIO = 0.70
+TARGET_P99_MS = 10.0  # at --rate 200: the latency a caller gets at a realistic peak
 # A response slower than this counts as an error: Twilio gives up on a webhook after 15 s.
 WRK_TIMEOUT_S = 15
 STARTUP_TIMEOUT_S = 60
@@ -116,16 +122,19 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, _interrupt)  # clean up on kill as on Ctrl-C
     try:
         with tempfile.TemporaryDirectory(prefix="ivr-load-") as directory:
-            line, bare = _run(wrk, args, Path(directory))
+            paced, line, bare = _run(wrk, args, Path(directory))
     except KeyboardInterrupt:
         print("\nInterrupted; the servers it started are stopped.", file=sys.stderr)
         return 130
+    for figures, load, cpu_ms in paced:
+        _print_paced(figures, load, cpu_ms)
     _print_results(line, bare)
     return 0
 
 
-def _run(wrk: str, args: argparse.Namespace, work: Path) -> tuple[Figures, Figures]:
-    """Write the traffic, then load the line and the bare app in turn, on one port."""
+def _run(wrk: str, args: argparse.Namespace, work: Path) -> tuple[list[Paced], Figures, Figures]:
+    """Write the traffic, then (with --rate) pace the line, then load the line and the bare
+    app in turn, on one port."""
     workers, threads = _server_threads(args)
     port = loopback.free_port()
     public_url = f"http://{HOST}:{port}"
@@ -159,13 +168,57 @@ def _run(wrk: str, args: argparse.Namespace, work: Path) -> tuple[Figures, Figur
         ("POST", "/twiml"),
         work / "bare",
     )
+    # At a fixed rate: the line, then the bare endpoint (what the client and gunicorn cost).
+    paced = [_measure_paced(server, args, port, work) for server in (line, bare) if args.rate]
     figures = (
         _measure(line, wrk, args, public_url, port),
         _measure(bare, wrk, args, public_url, port),
     )
     # The line keeps each call step's TwiML; a request it has seen before costs it less.
     print(f"The line's run went {figures[0].requests / total:.2f} times through the traffic.")
-    return figures
+    return (paced, *figures)
+
+
+Paced = tuple[load_paced.PacedFigures, str, float | None]  # figures, load average, CPU ms
+
+
+def _measure_paced(server: Server, args: argparse.Namespace, port: int, work: Path) -> Paced:
+    """A server at a fixed rate: warmed up at that rate, then measured; and the load average."""
+    host = f"{HOST}:{port}"
+    name = server.files.name
+    files = [work / f"{name}-{thread}.tsv" for thread in range(args.threads)]
+    warmup = [work / f"warmup-{name}-{thread}.tsv" for thread in range(args.threads)]
+    with _running(server, port) as running:
+        if args.warmup:
+            load_paced.run(
+                HOST, port, load_paced.read_requests(warmup, host), args.rate, args.warmup
+            )
+        requests = load_paced.read_requests(files, host)
+        cpu_before = _cpu_seconds(running.process.pid)
+        figures = load_paced.run(HOST, port, requests, args.rate, args.duration, server.name)
+        cpu_after = _cpu_seconds(running.process.pid)
+    load = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
+    return figures, " ".join(load), _per_request_ms(cpu_before, cpu_after, figures.sent)
+
+
+def _print_paced(figures: load_paced.PacedFigures, load: str, cpu_ms: float | None) -> None:
+    p99 = figures.percentile(0.99)
+    met = p99 <= TARGET_P99_MS and not figures.errors
+    cpu = f"{cpu_ms:.2f}" if cpu_ms is not None else "?"
+    print(
+        f"{figures.name} at {figures.rate:g} webhooks/s for {figures.seconds:g} s (open loop, "
+        f"a new connection each): {figures.sent:,} sent, {figures.errors} errors; latency p50 "
+        f"{figures.percentile(0.5):.2f} ms, p99 {p99:.2f} ms, p99.9 {figures.percentile(0.999):.2f}"
+        f" ms, max {figures.latencies_ms[-1] if figures.latencies_ms else math.nan:.2f} ms; "
+        f"server CPU {cpu} ms/request; the client sent at most {figures.late_ms:.1f} ms late; "
+        f"load average after: {load}"
+    )
+    if figures.name == "the line":
+        print(
+            f"(target at {figures.rate:g}/s: p99 at most {TARGET_P99_MS:g} ms and no errors: "
+            f"{'met' if met else 'MISSED'})"
+        )
+    print()
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:
@@ -180,11 +233,19 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
         default=40_000,
         help="signed requests to send, cycled if the run outlasts them (40,000)",
     )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        help="first send the line this many webhooks per second (an open loop) for --duration "
+        "and print p50/p99/p99.9, then the saturation runs",
+    )
     parser.add_argument("--workers", type=int, help="gunicorn workers (IVR_WORKERS or the conf)")
     parser.add_argument("--server-threads", type=int, help="gunicorn threads (IVR_THREADS, conf)")
     args = parser.parse_args(argv)
     if not 1 <= args.duration <= 600 or not 0 <= args.warmup <= 60:
         parser.error("--duration must be 1-600 seconds and --warmup 0-60")
+    if args.rate is not None and not 1 <= args.rate <= 5000:
+        parser.error("--rate must be 1-5000 webhooks per second")
     if args.connections < args.threads or args.threads < 1:
         parser.error("--connections must be at least --threads, and --threads at least 1")
     return args

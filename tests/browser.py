@@ -1,4 +1,7 @@
-"""A real line under gunicorn and Debian's Chromium driven by Playwright, for browser tests."""
+"""A real line under gunicorn and Debian's Chromium driven by Playwright, for browser tests.
+
+The fixtures that start them, `base_url` and `browser`, are in conftest.py.
+"""
 
 from __future__ import annotations
 
@@ -51,6 +54,19 @@ def axe_source() -> str:
     return AXE_JS.read_text(encoding="utf-8")
 
 
+def answers(url: str, process: subprocess.Popen[bytes], seconds: float = 30) -> bool:
+    """Wait until url answers; False if the process serving it exits or time runs out first."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=1).read()
+            return True
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                return False
+            time.sleep(0.1)
+
+
 @contextmanager
 def running_line(instance: Path) -> Iterator[str]:
     """`ivr serve` on a free loopback port, as a newcomer runs it; yields its base URL."""
@@ -69,17 +85,26 @@ def running_line(instance: Path) -> Iterator[str]:
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1).read()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((instance.parent / "serve.log").read_text()) from None
-                time.sleep(0.1)
+        if not answers(base + "/healthz", process):
+            raise RuntimeError((instance.parent / "serve.log").read_text())
         yield base
     finally:
         process.terminate()
         process.wait(timeout=10)
         log.close()
+
+
+def axe_violations(page: object) -> list[tuple[str, str, int]]:
+    """Run axe-core on the page as it is now: each violation's id, help and count of nodes."""
+    if not page.evaluate("typeof axe !== 'undefined'"):  # type: ignore[attr-defined]
+        page.add_script_tag(content=axe_source())  # type: ignore[attr-defined]
+    results = page.evaluate("async () => await axe.run(document)")  # type: ignore[attr-defined]
+    return [(v["id"], v["help"], len(v["nodes"])) for v in results["violations"]]
+
+
+INSTANCES: dict[str, Path] = {}
+
+
+def running_instance(base_url: str) -> Path:
+    """The instance folder of the server at base_url (where it keeps its made-up token)."""
+    return INSTANCES[base_url]

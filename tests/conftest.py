@@ -17,6 +17,7 @@ from werkzeug.test import TestResponse
 from ivr import create_app
 from ivr.security import NumberHasher
 from ivr.store import Store, create_engine, upgrade_schema
+from tests import browser as browser_support
 
 # Read before the environment is cleared for each test.
 POSTGRES_URL = os.environ.get("IVR_TEST_DATABASE_URL", "")
@@ -124,6 +125,29 @@ def signed_post(
         # The writes the line queued land too, so what the test reads next includes them.
         assert app.extensions["ivr"].bookkeeping.flush()
     return response
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A line under gunicorn for the module's tests (the browser tests)."""
+    instance = tmp_path_factory.mktemp("line") / "instance"
+    with browser_support.running_line(instance) as url:
+        browser_support.INSTANCES[url] = instance
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Debian's Chromium under Playwright for the module's tests."""
+    executable = browser_support.chromium_path()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, args=browser_support.CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -9,9 +9,13 @@ from flask.testing import FlaskClient
 
 from ivr import create_app
 from ivr.cli import local_settings
+from ivr.content import load_content
 from ivr.simulator import FAKE_ACCOUNT_SID
+from ivr.simulator.carrier import Silence, TwilioReply, twilio_reply, why_silent
 
-from .conftest import PUBLIC_URL, TOKEN, signature
+from .conftest import PUBLIC_URL, TOKEN, signature, signed_post
+
+CONTENT = load_content()
 
 
 @pytest.fixture
@@ -55,7 +59,81 @@ def test_outbox_catches_texts_without_numbers(simulator: FlaskClient) -> None:
 
 def test_segments_for_the_page(simulator: FlaskClient) -> None:
     size = simulator.post("/simulator/segments", json={"text": "á" * 71}).get_json()
-    assert size == {"encoding": "UCS-2", "units": 71, "count": 2}
+    assert size | {"language": None} == {
+        "encoding": "UCS-2",
+        "units": 71,
+        "count": 2,
+        "language": None,
+    }
+    assert (
+        simulator.post("/simulator/segments", json={"text": "12345"}).get_json()["language"] is None
+    )
+    spanish = CONTENT["es"].topic("symptoms").summary
+    assert simulator.post("/simulator/segments", json={"text": spanish}).get_json()["language"] == (
+        "es"
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "reply"),
+    [
+        ("STOP", TwilioReply.STOP),
+        (" stop ", TwilioReply.STOP),
+        ("Unsubscribe", TwilioReply.STOP),
+        ("START", TwilioReply.START),
+        ("yes", TwilioReply.START),
+        ("HELP", TwilioReply.HELP),
+        ("info", TwilioReply.HELP),
+        ("please stop", None),  # only the whole message is Twilio's keyword
+        ("PARAR", None),  # the line confirms Spanish opt-outs itself
+        ("AYUDA", None),
+        ("", None),
+    ],
+)
+def test_twilio_answers_only_its_own_keywords(body: str, reply: TwilioReply | None) -> None:
+    assert twilio_reply(body) is reply
+
+
+@pytest.mark.parametrize("reply", list(TwilioReply))
+def test_twilios_confirmations_are_content_in_both_languages(reply: TwilioReply) -> None:
+    for language in CONTENT.languages.values():
+        assert language.prompt(reply.value)
+
+
+def test_the_page_gets_twilios_confirmation(simulator: FlaskClient) -> None:
+    answer = simulator.post("/simulator/twilio-reply", json={"body": "stop"}).get_json()
+    assert answer == {"text": CONTENT["en"].prompt("sms_twilio_stop"), "language": "en"}
+    none = simulator.post("/simulator/twilio-reply", json={"body": "symptoms"}).get_json()
+    assert none == {"text": None, "language": None}
+
+
+@pytest.mark.parametrize(
+    ("body", "is_opt_out", "opted_out", "reason"),
+    [
+        ("STOP", True, True, Silence.TWILIO_OPT_OUT),
+        ("PARAR", True, True, Silence.OPT_OUT_OVER_LIMIT),
+        ("menu", False, True, Silence.OPTED_OUT),
+        ("menu", False, False, Silence.RATE_LIMIT),
+    ],
+)
+def test_why_the_line_was_silent(
+    body: str, is_opt_out: bool, opted_out: bool, reason: Silence
+) -> None:
+    assert why_silent(body, is_opt_out, opted_out) is reason
+
+
+def test_the_page_hears_why_the_line_was_silent(config: dict[str, Any]) -> None:
+    app = create_app(config | {"SIMULATOR": "true", "SMS_RATE_LIMIT": "1/minute"})
+    simulator = app.test_client()
+    number = "+15555550123"
+    for body in ("menu", "menu", "menu"):  # a reply, the limit's notice, then nothing
+        sent = signed_post(simulator, "/sms", {"From": number, "Body": body, "MessageSid": "SM1"})
+    assert "<Message>" not in sent.get_data(as_text=True)
+    why = simulator.post("/simulator/silence", json={"from": number, "body": "menu"}).get_json()
+    assert why == {"reason": "rate-limit", "limit": "1/minute"}
+    signed_post(simulator, "/sms", {"From": number, "Body": "STOP", "MessageSid": "SM2"})
+    why = simulator.post("/simulator/silence", json={"from": number, "body": "menu"}).get_json()
+    assert why["reason"] == "opted-out"
 
 
 def test_local_serve_turns_on_the_simulator_and_its_outbox() -> None:

@@ -63,9 +63,14 @@ def test_welcome_is_bilingual_and_interruptible(client: FlaskClient) -> None:
     assert gather.get("finishOnKey") == ""
     assert int(gather.get("timeout")) >= 8
     says = gather.findall("./Say")
-    assert [s.get("language") for s in says] == ["en-US", "es-US"]
-    # One short opening in each language that is already the choice: a key, or a question.
-    assert call.heard() == [prompt("en", "voice_welcome"), prompt("es", "voice_welcome")]
+    assert [s.get("language") for s in says] == ["en-US", "es-US", "en-US", "es-US"]
+    # One short opening: each language's key, then the invitation to ask in each language.
+    assert call.heard() == [
+        prompt("en", "voice_welcome"),
+        prompt("es", "voice_welcome"),
+        prompt("en", "voice_welcome_ask"),
+        prompt("es", "voice_welcome_ask"),
+    ]
     assert "press 1" in call.heard()[0] and "oprima 2" in call.heard()[1]
     assert call.root.find("./Redirect") is not None
     # Silence or a wrong key: the choice again, shorter.

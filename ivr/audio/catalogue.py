@@ -173,6 +173,7 @@ class Catalogue:
     urls: Mapping[Key, str]
     etags: Mapping[str, str]  # file (en/x.mp3) -> ETag, for every file the manifest lists
     durations: Mapping[Key, float]  # seconds, for every current recording
+    files: Mapping[Key, str]  # the file (en/x.mp3) of every recording that plays
 
     def url(self, audio_id: str, language: str, slow: bool = False) -> str | None:
         """The URL of the current recording, or None when Twilio should speak the text itself."""
@@ -181,6 +182,10 @@ class Catalogue:
     def duration(self, audio_id: str, language: str, slow: bool = False) -> float | None:
         """How many seconds the current recording lasts, or None when there is none."""
         return self.durations.get((language, audio_id, slow))
+
+    def file(self, audio_id: str, language: str, slow: bool = False) -> str | None:
+        """The file (relative to the audio folder) of the current recording, or None."""
+        return self.files.get((language, audio_id, slow))
 
     def etag(self, file: str) -> str | None:
         """The ETag of a file the manifest lists, or None when it must not be served."""
@@ -223,6 +228,7 @@ def load_catalogue(
         urls=MappingProxyType({key: f"{base}/{r.file}" for key, r in playable.items()}),
         etags=MappingProxyType({file: r.sha256 for file, r in on_disk.items()}),
         durations=MappingProxyType({key: r.duration for key, r in playable.items()}),
+        files=MappingProxyType({key: r.file for key, r in playable.items()}),
     )
 
 

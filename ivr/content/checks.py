@@ -96,6 +96,7 @@ def _compare_languages(languages: Mapping[str, LanguageContent]) -> list[str]:
             ("speech", sorted(english.speech), sorted(other.speech)),
             ("commands", sorted(english.commands), sorted(other.commands)),
             ("concerns", list(english.concerns), list(other.concerns)),
+            ("web", sorted(english.web), sorted(other.web)),
         ):
             for missing in [i for i in mine if i not in theirs]:
                 problems.append(f"{name}: {kind} {missing}: is in en.yaml but missing here.")
@@ -114,14 +115,18 @@ def _compare_languages(languages: Mapping[str, LanguageContent]) -> list[str]:
                     f"{name}: topic {topic.id}: has {len(theirs_topic.parts)} parts, "
                     f"en.yaml has {len(topic.parts)}."
                 )
-        for prompt_id, text in english.prompts.items():
-            if prompt_id in other.prompts and placeholders(text) != placeholders(
-                other.prompts[prompt_id]
-            ):
-                problems.append(
-                    f"{name}: prompt {prompt_id}: placeholders differ from en.yaml "
-                    f"({sorted(placeholders(text))})."
-                )
+        for kind, texts, theirs_texts in (
+            ("prompt", english.prompts, other.prompts),
+            ("web", english.web, other.web),
+        ):
+            for text_id, text in texts.items():
+                if text_id in theirs_texts and placeholders(text) != placeholders(
+                    theirs_texts[text_id]
+                ):
+                    problems.append(
+                        f"{name}: {kind} {text_id}: placeholders differ from en.yaml "
+                        f"({sorted(placeholders(text))})."
+                    )
     return problems
 
 

@@ -157,6 +157,7 @@ def _parse_file(path: Path, code: str) -> LanguageContent:
         commands=MappingProxyType(reader.word_lists(data, "commands")),
         concerns=MappingProxyType(reader.word_lists(data, "concerns")),
         conjunctions=MappingProxyType(reader.mapping(data, "conjunctions", "conjunctions")),
+        web=MappingProxyType(reader.mapping(data, "web", "web")),
     )
     if reader.problems:
         raise ContentError(reader.problems)

@@ -9,7 +9,8 @@ import re
 import string
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 LANGUAGES = ("en", "es")
 # The answer after which callers and texters can ask for a type of cancer's sites.
@@ -108,6 +109,8 @@ class LanguageContent:
     conjunctions: Mapping[str, str]
     # Sentences said for a listener where the fact sheet refers to its page.
     listening: tuple[Adaptation, ...] = ()
+    # The words of the pages people read (/listen), never spoken or texted: id -> text.
+    web: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def topic(self, topic_id: str) -> Topic:
         """The topic with this id."""
@@ -120,6 +123,10 @@ class LanguageContent:
     def prompt(self, prompt_id: str, **values: str) -> str:
         """The prompt with this id, its placeholders filled from values."""
         return self.prompts[prompt_id].format(**values)
+
+    def web_text(self, text_id: str, **values: str) -> str:
+        """The page text with this id, its placeholders filled from values."""
+        return self.web[text_id].format(**values)
 
     def sites_of(self, cancer: Cancer) -> tuple[str, ...]:
         """The spoken names of a cancer type's three sites, most common first."""

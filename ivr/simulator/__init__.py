@@ -14,6 +14,7 @@ from twilio.request_validator import RequestValidator
 from ivr.security import WEBHOOK_PREFIXES
 from ivr.segments import segments
 from ivr.services import Line, line
+from ivr.simulator.carrier import TWILIO_LANGUAGE, twilio_reply, why_silent
 from ivr.simulator.outbox import Outbox
 
 bp = Blueprint(
@@ -78,9 +79,36 @@ def captions_view() -> ResponseReturnValue:
 
 @bp.post("/segments")
 def count_segments() -> ResponseReturnValue:
-    """How many SMS segments a reply takes, for the page to show."""
-    result = segments(str((request.get_json(silent=True) or {}).get("text", "")))
-    return jsonify(encoding=result.encoding, units=result.units, count=result.count)
+    """How many SMS segments a text takes, and the language it is clearly written in, if any."""
+    text = str((request.get_json(silent=True) or {}).get("text", ""))
+    result = segments(text)
+    language = line().guesser.guess(text)
+    return jsonify(
+        encoding=result.encoding, units=result.units, count=result.count, language=language
+    )
+
+
+@bp.post("/twilio-reply")
+def twilio_reply_view() -> ResponseReturnValue:
+    """What Twilio itself texts back to this message (STOP, START, HELP), or null."""
+    body = str((request.get_json(silent=True) or {}).get("body", ""))
+    reply = twilio_reply(body)
+    if reply is None:
+        return jsonify(text=None, language=None)
+    return jsonify(
+        text=line().content[TWILIO_LANGUAGE].prompt(reply.value), language=TWILIO_LANGUAGE
+    )
+
+
+@bp.post("/silence")
+def silence() -> ResponseReturnValue:
+    """Why the line sent nothing back to a text, for the page to say plainly."""
+    services = line()
+    data = request.get_json(silent=True) or {}
+    number, body = str(data.get("from", "")), str(data.get("body", ""))
+    opted_out = bool(number) and services.store.is_opted_out(number)
+    reason = why_silent(body, services.sms.is_opt_out(body), opted_out)
+    return jsonify(reason=reason.value, limit=services.settings.sms_rate_limit)
 
 
 @bp.post("/twilio/2010-04-01/Accounts/<sid>/Messages.json")

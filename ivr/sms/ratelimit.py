@@ -21,6 +21,10 @@ log = logging.getLogger(__name__)
 IN_PROCESS = "memory://"
 # Keys whose windows have all passed are dropped once every this many hits.
 SWEEP_EVERY = 1000
+# A Redis that does not answer costs a webhook at most this long per try (connect, then each
+# command), so the line fails open well inside Twilio's 15 seconds.
+REDIS_TIMEOUT_SECONDS = 0.25
+_REDIS_SCHEMES = ("redis://", "rediss://")
 
 
 class Limiter(Protocol):
@@ -43,9 +47,19 @@ class Verdict:
 class RateLimit:
     """Allows each key (a hashed number) the configured number of replies per window."""
 
-    def __init__(self, rates: str, storage_url: str, limiter: Limiter | None = None) -> None:
-        """Count rates (such as "10/minute;100/day") in storage_url, or else in limiter."""
+    def __init__(
+        self,
+        rates: str,
+        storage_url: str,
+        limiter: Limiter | None = None,
+        outage: Outage | None = None,
+    ) -> None:
+        """Count rates (such as "10/minute;100/day") in storage_url, or else in limiter.
+
+        Limiters on one storage share an outage, so that its failure is logged once.
+        """
         self._items = parse_many(rates)
+        self._outage = outage or Outage()
         self._limiter: Limiter
         if limiter is not None:
             self._limiter = limiter
@@ -53,8 +67,17 @@ class RateLimit:
         if storage_url == IN_PROCESS:
             self._limiter = ProcessWindows()
             return
+        # Timeouts where the scheme takes them (sentinel and cluster URLs carry their own).
+        options = (
+            {
+                "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_TIMEOUT_SECONDS,
+            }
+            if storage_url.startswith(_REDIS_SCHEMES)
+            else {}
+        )
         try:
-            storage = storage_from_string(storage_url)
+            storage = storage_from_string(storage_url, **options)
         except ConfigurationError:
             raise SettingsError(
                 "IVR_RATELIMIT_STORAGE_URL needs the Redis client: pip install 'ivr[redis]'."
@@ -73,11 +96,45 @@ class RateLimit:
                     # One notice per window of the limit that refused: a counter of its own.
                     notice = type(item)(1, item.multiples)
                     first = self._limiter.hit(notice, "sms-notice", key)
+                    self._outage.over()
                     return Verdict(False, first, item.get_expiry())
         except Exception:  # any failure of the storage (Redis down), whatever its type
             # Open, not closed: an unreachable counter must not silence the line for everyone.
-            log.exception("The SMS rate limiter failed; this message is answered unlimited.")
+            self._outage.began()
+            return Verdict(True)
+        self._outage.over()
         return Verdict(True)
+
+
+class Outage:
+    """Whether a storage is failing, so that an outage is logged once, not once per message.
+
+    The reply limit and the paging limit of a worker share one.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.failing = False
+
+    def began(self) -> None:
+        """The storage failed: log it (with the error) if it was answering until now."""
+        with self._lock:
+            if self.failing:
+                return
+            self.failing = True
+        log.exception(
+            "The SMS rate limiter failed; messages are answered unlimited until it answers again."
+        )
+
+    def over(self) -> None:
+        """The storage answered: log it once if it had been failing."""
+        if not self.failing:  # the common case, without the lock
+            return
+        with self._lock:
+            if not self.failing:
+                return
+            self.failing = False
+        log.warning("The SMS rate limiter answers again; messages are limited again.")
 
 
 class ProcessWindows:

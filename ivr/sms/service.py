@@ -16,7 +16,7 @@ from ivr.events import UsageEvent, words_not_understood
 from ivr.language import LanguageGuesser
 from ivr.sms.conversation import DEFAULT_LANGUAGE, NOT_UNDERSTOOD, next_reply
 from ivr.sms.keywords import Intent, Match, TextVocabulary, match_keyword
-from ivr.sms.ratelimit import RateLimit, Verdict
+from ivr.sms.ratelimit import Outage, RateLimit, Verdict
 from ivr.sms.replies import Replies, build_replies
 from ivr.store import Store
 
@@ -38,12 +38,13 @@ class SmsService:
     @classmethod
     def build(cls, content: Content, settings: Settings, guesser: LanguageGuesser) -> SmsService:
         """Build the vocabulary, every fixed reply and the rate limiter."""
+        storage, outage = settings.ratelimit_storage_url, Outage()  # one outage, logged once
         return cls(
             vocabulary=TextVocabulary.from_content(content),
             replies=build_replies(content),
-            limit=RateLimit(settings.sms_rate_limit, settings.ratelimit_storage_url),
+            limit=RateLimit(settings.sms_rate_limit, storage, outage=outage),
             guesser=guesser,
-            paging=RateLimit(settings.sms_paging_limit, settings.ratelimit_storage_url),
+            paging=RateLimit(settings.sms_paging_limit, storage, outage=outage),
         )
 
     def is_opt_out(self, body: str) -> bool:

@@ -498,8 +498,8 @@ def _welcome(
     if heard.digits or heard.speech:
         sorry = tuple(_sorry_prompt(lang, heard) for lang in both)
         return Step(sorry + choices, replace(state, quiet=0))
-    # One short opening in each language that is already the choice: a key, or a question.
-    welcome = said_in_both("voice_welcome")
+    # One short opening that is already the choice: each language's key, then a question.
+    welcome = said_in_both("voice_welcome") + said_in_both("voice_welcome_ask")
     return Step(welcome, state, effects=(RecordEvent(EventKind.CALL),))
 
 

@@ -20,12 +20,39 @@ function randomSid(prefix) {
   return prefix + hex.join("");
 }
 
-function log(text, kind) {
+// One line of the transcript; words (what was said, in language) get their own lang.
+function log(text, kind, words, language) {
   const item = document.createElement("li");
   if (kind) item.className = kind;
   item.textContent = text;
+  if (words) item.append(" ", inLanguage(words, language));
   $("transcript").append(item);
   item.scrollIntoView({ block: "nearest" });
+}
+
+// A span of text marked with its language ("es-MX" and "es" both mark it "es").
+function inLanguage(text, language) {
+  const span = document.createElement("span");
+  span.textContent = text;
+  if (language) span.lang = language.slice(0, 2);
+  return span;
+}
+
+// After the focused control is disabled or hidden, focus goes to target, never to the page.
+function keepFocus(target) {
+  const here = document.activeElement;
+  if (!here || here === document.body || here.disabled || here.closest("[hidden]")) target.focus();
+}
+
+// The keypad, speech and hang-up work only during a call; calling only outside one.
+function setInCall(active) {
+  $("call").disabled = active;
+  $("hangup").disabled = !active;
+  for (const control of document.querySelectorAll(".key, #say-input, #say-form button")) {
+    control.disabled = !active;
+  }
+  $("keypad").classList.toggle("inactive", !active);
+  $("keypad-hint").hidden = active;
 }
 
 async function signedPost(path, params) {
@@ -50,8 +77,7 @@ async function startCall() {
   call.active = true;
   call.sid = randomSid("CA");
   $("transcript").replaceChildren();
-  $("call").disabled = true;
-  $("hangup").disabled = false;
+  setInCall(true);
   $("hangup").focus(); // keep keyboard users in place: the disabled button would drop focus
   setStatus("In a call.");
   log("You call the line.", "you");
@@ -64,12 +90,10 @@ function endCall(reason) {
   call.active = false;
   stopMedia();
   if (call.waiter) call.waiter(null);
-  const hadFocus = document.activeElement === $("hangup");
-  $("call").disabled = false;
-  $("hangup").disabled = true;
-  if (hadFocus) $("call").focus();
+  setInCall(false);
   $("dial").hidden = true;
-  setStatus("Not in a call.");
+  keepFocus($("call"));
+  setStatus(`Not in a call. ${reason}`);
   log(reason, "note");
   signedPost("/voice/status", callParams({ CallStatus: "completed", CallDuration: "0" }));
 }
@@ -149,15 +173,15 @@ function gather(verb) {
 }
 
 function press(key) {
-  flash(key);
   if (!call.active) return;
+  flash(key);
   log(`You press ${key}.`, "you");
   if (call.waiter) call.waiter({ Digits: key });
 }
 
-function speakWords(words) {
+async function speakWords(words) {
   if (!call.active || !words) return;
-  log(`You say: "${words}"`, "you");
+  log("You say:", "you", words, (await measure(words)).language);
   if (call.waiter) call.waiter({ SpeechResult: words, Confidence: "0.9" });
 }
 
@@ -175,8 +199,11 @@ function sound(node) {
     if (!call.active) return resolve();
     if (node.tagName === "Play") {
       const url = node.textContent.trim();
-      const said = captions[url] ? `: ${captions[url]}` : "";
-      log(`Line plays ${url.split("/").slice(-2).join("/")}${said}`);
+      // Recordings are filed as <language>/<name>.mp3, wherever they are served from.
+      const language = url.split("/").slice(-2)[0];
+      const slower = /-slow-[0-9a-f]+\.mp3$/.test(url) ? ", slower" : "";
+      if (captions[url]) log(`Line${slower}:`, "line", captions[url], language);
+      else log("Line plays a recording.", "line");
       if (PACE === 0) {
         // Quick review: fetch the recording (as Twilio would) without waiting for it to play.
         fetch(url).then(() => resolve(), () => resolve());
@@ -191,7 +218,7 @@ function sound(node) {
     const text = node.textContent.trim();
     const language = node.getAttribute("language") || "en-US";
     const slow = node.querySelector("prosody[rate='slow']") !== null;
-    log(`Line (${language}${slow ? ", slower" : ""}): ${text}`);
+    log(`Line${slow ? ", slower" : ""}:`, "line", text, language);
     if (!$("speak").checked || !window.speechSynthesis) {
       const seconds = Math.max(1, text.split(/\s+/).length / WORDS_PER_SECOND);
       return setTimeout(resolve, seconds * 1000 * PACE);
@@ -215,6 +242,7 @@ function dial(verb) {
 
 function dialEnded(status) {
   $("dial").hidden = true;
+  keepFocus($("hangup"));
   log(status === "completed" ? "The person answered and the talk ended." : "No one answered.", "note");
   request(call.dialAction, { DialCallStatus: status });
 }
@@ -228,49 +256,82 @@ function flash(key) {
 
 // ---- text messages ----------------------------------------------------------------------------
 
-function bubble(text, direction, meta) {
+// One message in the conversation: who sent it, its words in their language, and (shown, not
+// announced) its size. The list itself is not live: #sms-announcer says who and what, no more.
+function bubble(text, kind, who, language, size) {
   const item = document.createElement("li");
-  item.className = direction;
-  item.textContent = text;
-  if (meta) {
+  item.className = kind;
+  const sender = document.createElement("span");
+  sender.className = "who";
+  sender.textContent = who;
+  item.append(sender, inLanguage(text, language));
+  if (size) {
     const note = document.createElement("span");
     note.className = "meta";
-    note.textContent = meta;
+    note.textContent = size;
     item.append(note);
   }
   $("messages").append(item);
   item.scrollIntoView({ block: "nearest" });
+  $("sms-announcer").replaceChildren(`${who}: `, inLanguage(text, language));
 }
 
-async function describe(text) {
-  const response = await fetch("/simulator/segments", {
+async function postJson(path, data) {
+  const response = await fetch(path, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ text }),
+    body: JSON.stringify(data),
   });
-  const size = await response.json();
-  return `${size.units} characters, ${size.encoding}, ${size.count} segment${size.count === 1 ? "" : "s"}`;
+  return response.json();
 }
 
+// A text's size in SMS segments and the language it is clearly written in (or null).
+function measure(text) {
+  return postJson("/simulator/segments", { text });
+}
+
+function sizeOf(measured) {
+  const s = measured.count === 1 ? "" : "s";
+  return `${measured.units} characters, ${measured.encoding}, ${measured.count} segment${s}`;
+}
+
+async function fromLine(text, who) {
+  const measured = await measure(text);
+  bubble(text, "in", who, measured.language, sizeOf(measured));
+}
+
+// What the page says when the line sent nothing back, by the reason the server gives.
+const SILENCE = {
+  "twilio-opt-out": () => "The line sent nothing: Twilio confirmed the opt-out itself and now blocks every text from the line to this number.",
+  "opt-out-over-limit": (limit) => `The line recorded the opt-out but sent no confirmation: this number is over the line's rate limit (${limit}).`,
+  "opted-out": () => "The line sent nothing: this number opted out. Text START to get texts again.",
+  "rate-limit": (limit) => `The line sent nothing: this number is over the line's rate limit (${limit}), and was told once when to try again.`,
+};
+
 async function sendText(body) {
-  bubble(body || "(an empty message)", "out", "You");
+  const number = callerNumber();
+  bubble(body || "(an empty message)", "out", "You", body ? (await measure(body)).language : null);
   messageCount += 1;
   const params = {
     MessageSid: randomSid("SM"),
     AccountSid: "AC" + "0".repeat(32),
-    From: callerNumber(),
+    From: number,
     To: LINE,
     Body: body,
     NumMedia: "0",
   };
   const { status, text } = await signedPost("/sms", params);
-  if (status !== 200) return bubble(`The line answered ${status}.`, "in", "Error");
-  const messages = new DOMParser().parseFromString(text, "text/xml").getElementsByTagName("Message");
-  if (messages.length === 0) bubble("(no reply)", "in", "Line");
-  for (const message of Array.from(messages)) {
-    const reply = message.textContent;
-    bubble(reply, "in", `Line, ${await describe(reply)}`);
+  const carrier = await postJson("/simulator/twilio-reply", { body });
+  if (carrier.text) {
+    bubble(carrier.text, "carrier", "Twilio's own reply (not the line's)", carrier.language);
   }
+  if (status !== 200) return bubble(`The line answered ${status}.`, "note", "Error");
+  const messages = new DOMParser().parseFromString(text, "text/xml").getElementsByTagName("Message");
+  if (messages.length === 0) {
+    const { reason, limit } = await postJson("/simulator/silence", { from: number, body });
+    bubble(SILENCE[reason](limit), "note", "No reply");
+  }
+  for (const message of Array.from(messages)) await fromLine(message.textContent, "Line");
 }
 
 async function pollOutbox() {
@@ -279,7 +340,7 @@ async function pollOutbox() {
     const { messages } = await response.json();
     for (const message of messages) {
       outboxSeen = Math.max(outboxSeen, Number(message.id));
-      bubble(message.body, "in", `Line, sent during the call, ${await describe(message.body)}`);
+      await fromLine(message.body, "Line, sent during the call");
     }
   } catch (error) {
     // The server is gone or restarting; try again on the next tick.
@@ -314,6 +375,7 @@ document.addEventListener("keydown", (event) => {
     press(event.key);
   }
 });
+setInCall(false);
 $("number").value = localStorage.getItem("ivr-simulator-number") || "";
 callerNumber();
 if (PACE === 0) $("speak").checked = false;
