@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Mapping
@@ -20,6 +21,8 @@ from ivr.content import load_content
 from ivr.journal import JOURNAL_FILE, OptOutJournal
 from ivr.language import LanguageGuesser
 from ivr.listen import views as listen_views
+from ivr.report import views as report_views
+from ivr.report.access import ReportAccess
 from ivr.security import WEBHOOK_PREFIXES, NumberHasher, SignatureCheck, load_hash_secret
 from ivr.services import EXTENSION, Line
 from ivr.simulator.outbox import Outbox
@@ -61,7 +64,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         settings=settings,
         content=content,
         store=store,
-        bookkeeping=Bookkeeping(store),
+        bookkeeping=Bookkeeping(
+            store, prune=functools.partial(store.prune_expired, settings.event_retention_days)
+        ),
         signatures=SignatureCheck(
             settings.twilio_auth_token, settings.public_url, settings.trust_proxy
         ),
@@ -72,6 +77,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         guesser=guesser,
         texter=Texter(settings, store, sms.limit) if settings.sms_sending_enabled else None,
         outbox=Outbox() if settings.simulator else None,
+        report_access=ReportAccess(settings.report_password) if settings.report_password else None,
     )
     app.extensions[EXTENSION] = services
     if settings.trust_proxy:
@@ -89,6 +95,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(listen_views.bp)
     app.register_blueprint(voice_views.bp)
     app.register_blueprint(sms_views.bp)
+    app.register_blueprint(report_views.bp)
     if settings.simulator:
         app.register_blueprint(simulator.bp)
     return app

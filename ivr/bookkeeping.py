@@ -14,6 +14,7 @@ import atexit
 import logging
 import queue
 import threading
+import time
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Protocol
@@ -27,6 +28,8 @@ MAX_BATCH = 500
 GATHER_SECONDS = 0.1
 # The writer thread stops after this long with nothing to write; the next write starts it again.
 IDLE_SECONDS = 5.0
+# How often the writer prunes what is older than the retention period (see Store.prune_events).
+PRUNE_EVERY_SECONDS = 6 * 3600
 # How long a process that is exiting waits for its last writes.
 EXIT_WAIT_SECONDS = 5.0
 
@@ -55,12 +58,18 @@ class Bookkeeping:
         idle_seconds: float = IDLE_SECONDS,
         max_batch: int = MAX_BATCH,
         new_thread: Callable[..., threading.Thread] = threading.Thread,
+        prune: Callable[[], object] | None = None,
+        prune_every: float = PRUNE_EVERY_SECONDS,
     ) -> None:
         """Write batches of at most max_batch to store, from a thread new_thread makes.
 
         The writer lets writes gather for gather_seconds, and stops after idle_seconds with
-        nothing to write; the defaults are the module's constants.
+        nothing to write; the defaults are the module's constants. It calls prune after its
+        first write, then at most every prune_every seconds, between writes.
         """
+        self._prune = prune
+        self._prune_every = prune_every
+        self._next_prune = 0.0
         self._store = store
         self._gather_seconds = gather_seconds
         self._idle_seconds = idle_seconds
@@ -130,6 +139,18 @@ class Bookkeeping:
                 self._hurry.wait(self._gather_seconds)
             self._hurry.clear()
             self._write(self._take_queued([first], most=self._max_batch))
+            self._prune_when_due()
+
+    def _prune_when_due(self) -> None:
+        if self._prune is None or time.monotonic() < self._next_prune:
+            return
+        self._next_prune = time.monotonic() + self._prune_every
+        try:
+            self._prune()
+        except Exception:
+            log.warning(
+                "Old usage events could not be pruned; the next try is later.", exc_info=True
+            )
 
     def _take_queued(self, batch: list[_Item], most: int | None) -> list[_Item]:
         """batch, with what is queued added to it without waiting, up to most in all."""

@@ -9,14 +9,18 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import click
+import requests
+import sqlalchemy as sa
 
 from ivr.audio.build import build_audio
 from ivr.audio.catalogue import label, load_catalogue, wanted_recordings
 from ivr.audio.engines import ENGINE_NAMES, EngineError, choose_engines
 from ivr.check import check
 from ivr.config import AUDIO_DIR, REPO_ROOT, Settings, SettingsError
-from ivr.content import CONTENT_DIR, LANGUAGES, ContentError, load_content
+from ivr.content import CONTENT_DIR, LANGUAGES, Content, ContentError, load_content
 from ivr.listen.export import export_site
+from ivr.report.formats import FORMATS
+from ivr.security import NumberHasher
 from ivr.simulator import FAKE_ACCOUNT_SID
 from ivr.simulator.terminal import (
     CALLER,
@@ -26,6 +30,7 @@ from ivr.simulator.terminal import (
     text,
     whatsapp,
 )
+from ivr.store import Store, create_engine, upgrade_schema
 
 LOCAL_TOKEN_FILE = "local-auth-token"
 
@@ -45,6 +50,8 @@ def local_settings(
         env["IVR_TWILIO_ACCOUNT_SID"] = FAKE_ACCOUNT_SID
         env["IVR_TWILIO_FROM"] = "+15555550199"
         env["IVR_TWILIO_API_URL"] = env["IVR_PUBLIC_URL"] + "/simulator/twilio"
+    if not env.get("IVR_REPORT_PASSWORD"):
+        env["IVR_REPORT_PASSWORD"] = secrets.token_urlsafe(12)
     if not env.get("IVR_TWILIO_AUTH_TOKEN"):
         env["IVR_TWILIO_AUTH_TOKEN"] = secrets.token_hex(16)
         if keep_token:
@@ -109,6 +116,7 @@ def serve_command(host: str, port: int, workers: int, threads: int) -> None:
 
     env = local_settings(os.environ, host, port)
     made_up = not os.environ.get("IVR_TWILIO_AUTH_TOKEN")
+    made_up_password = not os.environ.get("IVR_REPORT_PASSWORD")
     os.environ.update(env)
     try:
         from ivr import create_app
@@ -124,6 +132,12 @@ def serve_command(host: str, port: int, workers: int, threads: int) -> None:
     click.echo(f"The line is listening on {env['IVR_PUBLIC_URL']} (health: /healthz).")
     if app.extensions["ivr"].settings.simulator:
         click.echo(f"Try it in your browser: {env['IVR_PUBLIC_URL']}/simulator")
+    if made_up_password:
+        click.echo(
+            f"The usage report is at {env['IVR_PUBLIC_URL']}/report (any user name, password "
+            f"{env['IVR_REPORT_PASSWORD']}); `ivr demo-traffic --url {env['IVR_PUBLIC_URL']}` "
+            "fills it."
+        )
     serve(app, host, port, workers, threads)
 
 
@@ -264,6 +278,65 @@ def build_audio_command(
         for file in report.removed:
             click.echo(f"remove  {file}")
     click.echo(report.summary())
+
+
+@main.command("report")
+@click.option("--since", default=None, help="First day, YYYY-MM-DD (default: 30 days ago).")
+@click.option("--until", default=None, help="Last day, YYYY-MM-DD (default: today, UTC).")
+@click.option(
+    "--format", "form", type=click.Choice(sorted(FORMATS)), default="text", show_default=True
+)
+def report_command(since: str | None, until: str | None, form: str) -> None:
+    """Print the usage report; every count from 1 to 10 shows as <11."""
+    from ivr.report.service import ReportError, load_report, parse_period
+
+    try:
+        period = parse_period(since, until)
+        store, content = _report_store(os.environ)
+        click.echo(FORMATS[form](load_report(store, content, period)), nl=False)
+    except (ReportError, SettingsError, ContentError) as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _report_store(environ: Mapping[str, str]) -> tuple[Store, Content]:
+    """The line's store and content for reading the report: no Twilio setting is needed."""
+    overrides = {
+        name: environ.get(f"IVR_{name}") or placeholder
+        for name, placeholder in (
+            ("TWILIO_AUTH_TOKEN", "unused"),
+            ("PUBLIC_URL", "http://localhost"),
+        )
+    }
+    settings = Settings.load(environ, overrides)
+    try:
+        engine = create_engine(settings.resolved_database_url())
+        upgrade_schema(engine)
+    except sa.exc.SQLAlchemyError:
+        raise click.ClickException(
+            "The database did not answer, so there is no report now; check IVR_DATABASE_URL."
+        ) from None
+    # The report reads counts only: it hashes no number, so it needs no secret.
+    return Store(engine, NumberHasher(b"the report hashes nothing")), load_content(
+        settings.content_dir
+    )
+
+
+@main.command("demo-traffic")
+@click.option("--url", required=True, help="The running line, e.g. http://127.0.0.1:5000.")
+@click.option("--calls", default=120, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--texts", default=160, show_default=True, type=click.IntRange(1, 10_000))
+def demo_traffic_command(url: str, calls: int, texts: int) -> None:
+    """Send a realistic mix of calls and texts through a running line's signed webhooks."""
+    from ivr.report.demo import demo_traffic
+
+    try:
+        sent = demo_traffic(webhooks(os.environ, url), calls=calls, texts=texts)
+    except requests.RequestException as error:
+        raise click.ClickException(f"The line at {url} did not answer: {error}") from None
+    click.echo(f"Sent {sent.calls} calls and {sent.texts} texts; {sent.failures} failed.")
+    click.echo(f"See {url.rstrip('/')}/report")
+    if sent.failures:
+        sys.exit(1)
 
 
 @main.command("export-site")

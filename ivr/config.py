@@ -26,6 +26,8 @@ CRISIS_NUMBER = "+18002738255"
 DEFAULT_SMS_RATE_LIMIT = "10/minute;100/day"
 # MORE, while an answer is paged, counts apart: one every 5 seconds reads any answer to its end.
 DEFAULT_SMS_PAGING_LIMIT = "20/minute;200/day"
+# How long usage events are kept: a year and a month, so a year can be set against the last.
+DEFAULT_EVENT_RETENTION_DAYS = 400
 # Where the rate limiter counts: in each worker's memory, or shared in Redis.
 _RATELIMIT_SCHEMES = ("memory", "redis", "rediss", "redis+sentinel", "redis+cluster")
 DATABASE_SCHEMES = ("sqlite:///", "postgresql://", "postgresql+psycopg://", "postgres://")
@@ -62,6 +64,10 @@ class Settings:
     sms_rate_limit: str = DEFAULT_SMS_RATE_LIMIT
     sms_paging_limit: str = DEFAULT_SMS_PAGING_LIMIT
     ratelimit_storage_url: str = "memory://"
+    # /report answers only when this is set, to HTTP basic auth with this password.
+    report_password: str = ""
+    # Usage events, their counts and not-understood words older than this are pruned.
+    event_retention_days: int = DEFAULT_EVENT_RETENTION_DAYS
 
     @classmethod
     def load(
@@ -143,6 +149,10 @@ def _parse(raw: dict[str, Any]) -> dict[str, Any]:
     if bool(out.get("twilio_account_sid")) != bool(out.get("twilio_from")):
         raise SettingsError(
             "IVR_TWILIO_ACCOUNT_SID and IVR_TWILIO_FROM must be set together, or neither."
+        )
+    if "event_retention_days" in out:
+        out["event_retention_days"] = _int(
+            out["event_retention_days"], "event_retention_days", 1, 3660
         )
     if "gather_timeout" in out:
         out["gather_timeout"] = _int(out["gather_timeout"], "gather_timeout", 3, 60)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # the types only: these modules import this one
     from ivr.config import Settings
     from ivr.content import Content
     from ivr.language import LanguageGuesser
+    from ivr.report.access import ReportAccess
     from ivr.security import SignatureCheck
     from ivr.simulator.outbox import Outbox
     from ivr.sms.service import SmsService
@@ -47,6 +48,7 @@ class Line:
     guesser: LanguageGuesser  # the language of a message or of a caller's words, when clear
     texter: Texter | None  # the line's own texts; None when sending is not set up
     outbox: Outbox | None  # the simulator's stand-in for Twilio's Messages API, when it is on
+    report_access: ReportAccess | None = None  # /report's password check; None: it is closed
 
 
 def line() -> Line:

@@ -41,6 +41,9 @@ def reset_database(url: str) -> None:
         for table in (
             "alembic_version",
             "usage_events",
+            "usage_counts",
+            "unknown_words",
+            "word_senders",
             "sms_conversations",
             "sms_opt_outs",
             "caller_preferences",

@@ -28,6 +28,9 @@ DOMAIN = (
     "ivr.events",
     "ivr.language",
     "ivr.concerns",
+    "ivr.voice.steps",
+    "ivr.report.suppress",
+    "ivr.report.figures",
 )
 
 # Stands in for the `ivr` package without running its __init__, so only the content's own

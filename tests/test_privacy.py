@@ -1,16 +1,19 @@
-"""No phone number reaches the database or the logs, and the logs are JSON lines with request ids.
+"""No phone number reaches the database, the logs or the report; the logs are JSON lines with ids.
 
 One scripted journey against the production server (calls through the voice menu, texts in both
 languages, MORE, STOP, START, HELP, "text me this"), from numbers written in many formats; then
-the database (SQLite's files, or every row of every table) and the server's whole output are
+the database (SQLite's files, or every row of every table, the report's counts and words
+included), the server's whole output, the /report page and `ivr report` in every format are
 searched for any of those numbers, however it is written.
 """
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import re
+import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -21,7 +24,10 @@ import pytest
 import sqlalchemy as sa
 
 from ivr.content import load_content
-from ivr.store import create_engine
+from ivr.report.formats import FORMATS
+from ivr.report.service import load_report, parse_period
+from ivr.security import NumberHasher
+from ivr.store import Store, create_engine
 from ivr.twilio_forms import whatsapp_form
 
 from .conftest import PUBLIC_URL, TOKEN, signed_post
@@ -50,6 +56,9 @@ DIGIT_RUN = re.compile(r"\d(?:[\s().\-/]*\d)*")
 GUNICORN_ERROR_LOG = re.compile(r"\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}\] \[\d+\] \[[A-Z]+\] ")
 GUNICORN_ACCESS_LOG = re.compile(r'\S+ - \S+ \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\] "')
 OVER_LIMIT = "An SMS number is over its rate limit; no reply is sent."
+REPORT_PASSWORD = "privacy-report-password"
+# The report's tables: the scan below must find rows in each, or it proved nothing about them.
+REPORT_TABLES = ("usage_counts", "unknown_words", "word_senders")
 _MESSAGE_SIDS = itertools.count(1)
 
 
@@ -65,15 +74,18 @@ def test_no_number_in_database_or_logs(database_url: str, tmp_path: Path) -> Non
         "IVR_AUDIO_DIR": str(tmp_path / "no-audio"),
         "IVR_TWILIO_ACCOUNT_SID": ACCOUNT_SID,
         "IVR_TWILIO_FROM": LINE_NUMBER,
+        "IVR_REPORT_PASSWORD": REPORT_PASSWORD,
     }
     with messages_api(TOKEN) as api:
         with gunicorn_line(settings | {"IVR_TWILIO_API_URL": api.url}, log) as server:
             client = LoopbackClient(server.url)
             _journey(client, api)
+            page = _report_page(server.url)
             found = _numbers_in_database(database_url, tmp_path)  # SQLite's WAL is still there
         assert [message["To"] for message in api.sent] == [E164, MEXICO, E164]
     found |= _numbers_in_database(database_url, tmp_path)
     assert not found, f"phone numbers in the database: {sorted(found)}"
+    _the_report_holds_no_number(database_url, page)
 
     output = log.read_text(encoding="utf-8")
     found = {
@@ -282,3 +294,33 @@ def _app_entries(output: str) -> list[dict[str, str]]:
         assert {"time", "level", "logger", "message"} <= entry.keys(), line
         entries.append(entry)
     return entries
+
+
+def _report_page(server_url: str) -> str:
+    """/report as the organisation reads it, with its password."""
+    token = base64.b64encode(f"report:{REPORT_PASSWORD}".encode()).decode()
+    request = urllib.request.Request(
+        server_url + "/report", headers={"Authorization": f"Basic {token}"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return answer.read().decode()
+
+
+def _the_report_holds_no_number(database_url: str, page: str) -> None:
+    """The report's tables hold rows, and neither they nor any output of the report a number."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            for table in REPORT_TABLES:
+                rows = connection.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar()
+                assert rows, f"{table} is empty: the journey did not reach it"
+            words = connection.execute(sa.text("SELECT word FROM unknown_words")).scalars().all()
+        assert not [word for word in words if any(ch.isdigit() for ch in word)], words
+        store = Store(engine, NumberHasher(b"the report hashes nothing"))
+        report = load_report(store, CONTENT, parse_period(None, None))
+    finally:
+        engine.dispose()
+    outputs = {"page": page} | {name: form(report) for name, form in FORMATS.items()}
+    found = {f"{name}: {n}" for name, text in outputs.items() for n in _numbers_in(text)}
+    assert not found, f"phone numbers in the report: {sorted(found)}"
+    assert "Where callers go" in page

@@ -175,9 +175,7 @@ def test_without_recordings_answers_are_text_and_say_nothing_of_audio(client: Fl
     assert chat.whatsapp("SLOW") == Answer([CONTENT["en"].prompt("sms_wa_slow_none")], [])
 
 
-def test_a_language_chosen_by_sms_or_by_phone_carries_over(
-    recorded_app: Flask, chat: Chat
-) -> None:
+def test_a_language_chosen_by_sms_or_by_phone_carries_over(recorded_app: Flask, chat: Chat) -> None:
     chat.sms("ESPANOL")
     assert chat.whatsapp("5").texts[0].startswith(CONTENT["es"].topic("symptoms").title)
     caller = Chat(recorded_app.test_client(), "+15551230043")

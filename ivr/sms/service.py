@@ -13,10 +13,16 @@ from dataclasses import dataclass, replace
 from ivr.audio.catalogue import Catalogue
 from ivr.config import Settings
 from ivr.content import Content
-from ivr.events import UsageEvent
+from ivr.events import UsageEvent, words_not_understood
 from ivr.language import LanguageGuesser
 from ivr.sms import whatsapp
-from ivr.sms.conversation import DEFAULT_LANGUAGE, Conversation, Outcome, next_reply
+from ivr.sms.conversation import (
+    DEFAULT_LANGUAGE,
+    NOT_UNDERSTOOD,
+    Conversation,
+    Outcome,
+    next_reply,
+)
 from ivr.sms.keywords import Intent, Match, MediaKind, TextVocabulary, match_keyword
 from ivr.sms.ratelimit import Outage, RateLimit, Verdict
 from ivr.sms.replies import Replies, build_replies
@@ -126,7 +132,7 @@ class SmsService:
         if not twilio:
             match = replace(match, handled_by_twilio=False)
         if match.intent is Intent.OPT_OUT:
-            self.record_opt_out(store, number, channel)
+            self.record_opt_out(store, number, channel, match.language)
             if match.handled_by_twilio or not self._allow(store, number):
                 return _Turn(None)
             # One confirmation, in the language of the word; nothing more is read or written.
@@ -153,8 +159,11 @@ class SmsService:
         match = replace(match, language=written_in)
         outcome = next_reply(match, state.language, conversation, replies, message_sid)
         event = UsageEvent(channel, outcome.event, outcome.topic, outcome.language, outcome.detail)
+        words = words_not_understood(body) if outcome.event == NOT_UNDERSTOOD else ()
         try:
-            store.save_sms_turn(number, event, outcome.conversation, outcome.remember_language)
+            store.save_sms_turn(
+                number, event, outcome.conversation, outcome.remember_language, words
+            )
         except Exception:
             # The reply is worth more than the bookkeeping: send it, and say what was lost.
             log.exception("Could not save the SMS conversation or its usage event.")
@@ -194,7 +203,9 @@ class SmsService:
         log.info("An SMS number is over its rate limit; no reply is sent.")
         return False
 
-    def record_opt_out(self, store: Store, number: str, channel: str = CHANNEL) -> None:
+    def record_opt_out(
+        self, store: Store, number: str, channel: str = CHANNEL, language: str | None = None
+    ) -> None:
         """Write the opt-out durably, first of all; if that fails, say so loudly and stop."""
         try:
             store.set_opted_out(number, True)
@@ -203,7 +214,7 @@ class SmsService:
             log.critical("OPT-OUT NOT RECORDED for number hash %s.", store.number_key(number))
             raise
         try:
-            store.record_event(channel, "opt-out")
+            store.record_event(channel, "opt-out", language=language)
         except Exception:
             log.exception("Could not record the opt-out usage event.")
 

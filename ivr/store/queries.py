@@ -10,10 +10,11 @@ import contextlib
 import functools
 import logging
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -21,11 +22,26 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 
-from ivr.events import LanguageChoice, UsageEvent
+from ivr.events import (
+    COUNTED,
+    COUNTED_BY_DEFAULT,
+    STEP_KINDS,
+    TEXT_CHANNELS,
+    LanguageChoice,
+    UsageEvent,
+)
 from ivr.journal import OptOutJournal
 from ivr.security import NumberHasher
 from ivr.sms.conversation import Conversation
-from ivr.store.schema import caller_preferences, sms_conversations, sms_opt_outs, usage_events
+from ivr.store.schema import (
+    caller_preferences,
+    sms_conversations,
+    sms_opt_outs,
+    unknown_words,
+    usage_counts,
+    usage_events,
+    word_senders,
+)
 
 log = logging.getLogger(__name__)
 _Read = TypeVar("_Read")
@@ -159,8 +175,10 @@ class Store:
         event: UsageEvent,
         conversation: Conversation | None = None,
         language: str | None = None,
+        words: Sequence[str] = (),
     ) -> None:
-        """Record a texting turn in one transaction: the event, and the paging and language.
+        """Record a texting turn in one transaction: the event, and the paging and language,
+        and the words of a text not understood (see note_words).
 
         Bookkeeping, so the commit does not wait for the disk (see create_engine).
         """
@@ -171,7 +189,9 @@ class Store:
             if language:
                 row = _language_row(key, LanguageChoice(number, language))
                 connection.execute(_language_upsert(connection.dialect.name), row)
-            connection.execute(usage_events.insert(), self._event_row(event))
+            self._insert_events(connection, [event])
+            if words:
+                self._note_words(connection, key, words, event.occurred_at.date())
 
     def record_event(
         self,
@@ -205,21 +225,122 @@ class Store:
                 rows = [_language_row(key, choice) for key, choice in latest.items()]
                 connection.execute(_language_upsert(connection.dialect.name), rows)
             if events:
-                connection.execute(usage_events.insert(), [self._event_row(e) for e in events])
+                self._insert_events(connection, events)
 
     def last_event(self, call_sid: str) -> tuple[str, str | None] | None:
         """The (kind, topic) of the latest event recorded during a call, if any."""
+        events = self.call_events(call_sid)
+        return (events[-1].kind, events[-1].topic) if events else None
+
+    def call_events(self, call_sid: str) -> list[UsageEvent]:
+        """The events recorded during a call, in the order they happened (no CallSid in them)."""
         session = self._hash.token(call_sid)[:16]
         with self.engine.connect() as connection:
-            row = connection.execute(_LAST_EVENT, {"session": session}).one_or_none()
-        return (row.kind, row.topic) if row else None
+            rows = connection.execute(_CALL_EVENTS, {"session": session}).all()
+        return [
+            UsageEvent(
+                "voice",
+                row.kind,
+                row.topic,
+                row.language,
+                row.detail,
+                occurred_at=row.occurred_at,
+                place=row.place,
+                reached=row.reached,
+                part=row.part,
+            )
+            for row in rows
+        ]
+
+    def _insert_events(self, connection: sa.Connection, events: Sequence[UsageEvent]) -> None:
+        """Insert the events, and add them to the counts by day the report reads."""
+        connection.execute(usage_events.insert(), [self._event_row(e) for e in events])
+        counted = Counter(_count_key(event) for event in events)
+        rows = [dict(key) | {"count": n} for key, n in counted.items()]
+        connection.execute(_count_upsert(connection.dialect.name), rows)
+
+    def _note_words(
+        self, connection: sa.Connection, number_key: str, words: Sequence[str], day: date
+    ) -> None:
+        """Count each word once per number: a keyed hash of (word, number) says if it has been.
+
+        The hash is made from the word and the number's hash under the line's secret, so
+        word_senders can tell neither the word nor the number, and unknown_words keeps no hash.
+        """
+        dialect = connection.dialect.name
+        for word in words:
+            token = self._hash.token(f"word {word} {number_key}")[:32]
+            new = connection.execute(_sender_insert(dialect), {"token": token, "seen_on": day})
+            row = {"word": word, "senders": 1 if new.rowcount else 0}
+            connection.execute(_word_upsert(dialect), row | {"first_seen": day, "last_seen": day})
+
+    def report_counts(
+        self, since: date, until: date
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """What the report is made of, from since to until (both included), summed in SQL:
+        calls ended and texts by day and language, and everything counted over the period."""
+        table = usage_counts
+        period = (table.c.day >= since, table.c.day <= until)
+        per_day = (table.c.day, table.c.channel, table.c.kind, table.c.language)
+        rest = [c for c in table.c if c.name not in ("day", "count")]
+        daily = (
+            sa.select(*per_day, sa.func.sum(table.c["count"]).label("count"))
+            .where(
+                *period,
+                sa.or_(table.c.channel.in_(TEXT_CHANNELS), table.c.kind == "call-end"),
+            )
+            .group_by(*per_day)
+        )
+        overall = (
+            sa.select(*rest, sa.func.sum(table.c["count"]).label("count"))
+            .where(*period)
+            .group_by(*rest)
+        )
+        with self.engine.connect() as connection:
+            return (
+                [dict(row._mapping) for row in connection.execute(daily)],
+                [dict(row._mapping) for row in connection.execute(overall)],
+            )
+
+    def top_unknown_words(self, since: date, at_least: int, most: int) -> list[tuple[str, int]]:
+        """Words not understood, sent by at least at_least numbers and last sent since since."""
+        table = unknown_words
+        query = (
+            sa.select(table.c.word, table.c.senders)
+            .where(table.c.senders >= at_least, table.c.last_seen >= since)
+            .order_by(table.c.senders.desc(), table.c.word)
+            .limit(most)
+        )
+        with self.engine.connect() as connection:
+            return [(word, senders) for word, senders in connection.execute(query)]
+
+    def prune_expired(self, retention_days: int) -> int:
+        """Prune what is older than retention_days days (see prune_events); how many rows."""
+        return self.prune_events(_now() - timedelta(days=retention_days))
+
+    def prune_events(self, before: datetime, batch: int = 5000) -> int:
+        """Delete usage events, counts and words older than before, batch rows a transaction.
+
+        Each batch is its own short transaction, so the line's writes wait for none of it
+        longer than a batch. How many rows went, in all.
+        """
+        removed = 0
+        day = before.date()
+        for statement in _prune_statements(before, day, batch):
+            while True:
+                with self.engine.begin() as connection:
+                    gone = connection.execute(statement).rowcount or 0
+                removed += gone
+                if not gone:
+                    break
+        return removed
 
     def topic_counts(self) -> dict[tuple[str, str], int]:
-        """How often each (channel, topic) was asked for."""
+        """How often each (channel, topic) was asked for (not counting a call's steps)."""
         table = usage_events
         query = (
             sa.select(table.c.channel, table.c.topic, sa.func.count())
-            .where(table.c.topic.is_not(None))
+            .where(table.c.topic.is_not(None), table.c.kind.not_in(STEP_KINDS))
             .group_by(table.c.channel, table.c.topic)
         )
         with self.engine.connect() as connection:
@@ -234,6 +355,9 @@ class Store:
             "language": event.language,
             "detail": event.detail[:200] if event.detail else None,
             "session": self._hash.token(event.call_sid)[:16] if event.call_sid else None,
+            "place": event.place,
+            "reached": event.reached,
+            "part": event.part,
         }
 
     @contextmanager
@@ -338,13 +462,88 @@ _CONVERSATION = sa.select(
     sms_conversations.c.last_reply,
     sms_conversations.c.misses,
 ).where(sms_conversations.c.number_hash == sa.bindparam("key"))
-_LAST_EVENT = (
-    sa.select(usage_events.c.kind, usage_events.c.topic)
+_CALL_EVENTS = (
+    sa.select(
+        usage_events.c.kind,
+        usage_events.c.topic,
+        usage_events.c.language,
+        usage_events.c.detail,
+        usage_events.c.occurred_at,
+        usage_events.c.place,
+        usage_events.c.reached,
+        usage_events.c.part,
+    )
     .where(usage_events.c.session == sa.bindparam("session"))
     # By when it happened: workers write their queued events in their own order.
-    .order_by(usage_events.c.occurred_at.desc(), usage_events.c.id.desc())
-    .limit(1)
+    .order_by(usage_events.c.occurred_at, usage_events.c.id)
 )
+
+
+def _count_key(event: UsageEvent) -> tuple[tuple[str, object], ...]:
+    """The key an event is counted under by day (UTC): what the report reads of its kind
+    (COUNTED), and "" (or 0) for the rest."""
+    kept = COUNTED.get(event.kind, COUNTED_BY_DEFAULT)
+    values = {
+        "language": event.language,
+        "topic": event.topic,
+        "detail": (event.detail or "")[:64],
+        "place": event.place,
+        "reached": event.reached,
+    }
+    return (
+        ("day", event.occurred_at.astimezone(UTC).date()),
+        ("channel", event.channel),
+        ("kind", event.kind),
+        *((name, (value or "") if name in kept else "") for name, value in values.items()),
+        ("part", (event.part or 0) if "part" in kept else 0),
+    )
+
+
+@functools.cache
+def _count_upsert(dialect: str) -> sa.Executable:
+    """Add to a day's count, or start it."""
+    insert = _DIALECT_INSERT[dialect](usage_counts)
+    key = [c.name for c in usage_counts.primary_key.columns]
+    return insert.on_conflict_do_update(
+        index_elements=key, set_={"count": usage_counts.c.count + insert.excluded["count"]}
+    )
+
+
+@functools.cache
+def _sender_insert(dialect: str) -> sa.Executable:
+    """Note that a number sent a word, unless it was noted before."""
+    insert = _DIALECT_INSERT[dialect](word_senders)
+    return insert.on_conflict_do_nothing(index_elements=[word_senders.c.token])
+
+
+@functools.cache
+def _word_upsert(dialect: str) -> sa.Executable:
+    """Count a word's new sender (senders 1) or only its latest day (senders 0)."""
+    insert = _DIALECT_INSERT[dialect](unknown_words)
+    return insert.on_conflict_do_update(
+        index_elements=[unknown_words.c.word],
+        set_={
+            "senders": unknown_words.c.senders + insert.excluded.senders,
+            "last_seen": insert.excluded.last_seen,
+        },
+    )
+
+
+def _prune_statements(before: datetime, day: date, batch: int) -> list[sa.Executable]:
+    """DELETEs of at most batch rows each, of everything kept from before that time."""
+    events = usage_events
+    old_events = sa.select(events.c.id).where(events.c.occurred_at < before).limit(batch)
+    senders = word_senders
+    old_senders = sa.select(senders.c.token).where(senders.c.seen_on < day).limit(batch)
+    oldest_day = sa.select(sa.func.min(usage_counts.c.day)).scalar_subquery()
+    return [
+        events.delete().where(events.c.id.in_(old_events)),
+        # A day's counts at a time: a day holds a few hundred rows at most.
+        usage_counts.delete().where(usage_counts.c.day < day, usage_counts.c.day == oldest_day),
+        senders.delete().where(senders.c.token.in_(old_senders)),
+        unknown_words.delete().where(unknown_words.c.last_seen < day),
+    ]
+
 
 # A texter's opt-out, language and conversation in one primary-key read of each table.
 _SMS_STATE = sa.select(

@@ -205,7 +205,8 @@ def _key_map(state: CallState, turn: _Turn) -> Step:
 def _more_time(state: CallState, turn: _Turn) -> Step:
     """Longer pauses for the rest of the call, said so; asked twice, said that it is so."""
     said = "voice_more_time_already" if state.patient else "voice_more_time"
-    return _present(replace(state, patient=True), turn, before=(_prompt(turn.lang, said),))
+    step = _present(replace(state, patient=True), turn, before=(_prompt(turn.lang, said),))
+    return replace(step, effects=(*step.effects, RecordEvent(EventKind.MORE_TIME)))
 
 
 def _table(state: CallState, turn: _Turn) -> Step:
@@ -587,9 +588,13 @@ def _missed(state: CallState, turn: _Turn, sorry: Utterance) -> Step:
     """The miss ladder: sorry; sorry and how to reach a person; then "a person now?"."""
     state = replace(state, misses=state.misses + 1)
     if state.misses >= MISSES_BEFORE_ASKING and state.at is not Place.OFFER:
-        return _present(replace(state, at=Place.OFFER), turn, before=(sorry,))
+        step = _present(replace(state, at=Place.OFFER), turn, before=(sorry,))
+        return replace(step, effects=(*step.effects, RecordEvent(EventKind.ASKED_TO_CONNECT)))
     offer = (_prompt(turn.lang, "voice_miss_offer"),) if state.misses == 2 else ()
-    return _present(state, turn, before=(sorry, *offer))
+    step = _present(state, turn, before=(sorry, *offer))
+    if offer:
+        return replace(step, effects=(*step.effects, RecordEvent(EventKind.OFFERED_PERSON)))
+    return step
 
 
 def _sorry_prompt(lang: LanguageContent, heard: CallInput) -> Utterance:

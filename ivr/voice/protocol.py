@@ -183,6 +183,12 @@ class EventKind(StrEnum):
     DISTRESS = "distress"
     PERSONAL = "personal"
     CALL_END = "call-end"  # from Twilio's status callback: how the call ended
+    STEP = "step"  # every step of a call: where the caller was, how they answered, where it led
+    TRANSFER_END = "transfer-end"  # how a transfer ended, as Twilio reports it
+    HEARD = "heard"  # a caller left an answer: the part they stopped in, or all of it
+    MORE_TIME = "more-time"  # the caller asked for longer pauses
+    OFFERED_PERSON = "offered-person"  # two misses in a row: a person offered
+    ASKED_TO_CONNECT = "asked-to-connect"  # three misses in a row: "a person now?"
 
 
 @dataclass(frozen=True)

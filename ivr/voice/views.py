@@ -29,12 +29,15 @@ from ivr.voice.protocol import (
     Step,
     Texting,
 )
+from ivr.voice.steps import CallSoFar, call_so_far, step_events
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 log = logging.getLogger(__name__)
 
 CHANNEL = "voice"
 MAX_SPEECH = 300
+# How long the status callback waits for this worker's queued events of the call to be written.
+STATUS_WAIT_SECONDS = 2.0
 
 
 @bp.post("")
@@ -61,27 +64,34 @@ def call() -> Response:
         heard = replace(heard, remembered=_remembered_language(services, number))
     step = next_step(at.state, heard, services.content, services.voice.vocab)
     _carry_out(services, step, number, call_sid)
+    for event in step_events(at.state, heard, step, call_sid):
+        services.bookkeeping.record(event)
     return twiml(services.voice.twiml(step, request.script_root))
 
 
 @bp.post("/status")
 def status() -> Response:
-    """Twilio's call status callback: record how the call ended, anonymously."""
+    """Twilio's call status callback: record how the call ended and where, anonymously."""
     services = line()
-    form = request.form
-    duration = form.get("CallDuration", "")
-    seconds = duration if duration.isdigit() and len(duration) < 7 else "?"
-    call_sid = form.get("CallSid", "")
+    call_sid = request.form.get("CallSid", "")
+    # The call is over and no caller waits: this worker's queued steps land first.
+    services.bookkeeping.flush(timeout=STATUS_WAIT_SECONDS)
     try:
-        last = services.store.last_event(call_sid) if call_sid else None
+        ended = call_so_far(services.store.call_events(call_sid)) if call_sid else CallSoFar()
     except Exception:
-        log.warning("last place unavailable", exc_info=True)
-        last = None
-    place = " ".join(part for part in (last or ("menu", None)) if part)
-    detail = f"{form.get('CallStatus', 'unknown')[:20]} {seconds}s, last: {place}"
-    services.bookkeeping.record(
-        UsageEvent(CHANNEL, EventKind.CALL_END, detail=detail, call_sid=call_sid)
+        log.warning("the call's events are unavailable", exc_info=True)
+        ended = CallSoFar()
+    event = UsageEvent(
+        CHANNEL,
+        EventKind.CALL_END,
+        topic=ended.topic,
+        language=ended.language,
+        detail=ended.outcome.value,
+        call_sid=call_sid,
+        place=ended.place,
+        part=ended.part,
     )
+    services.bookkeeping.record(event)
     return Response(status=204)
 
 

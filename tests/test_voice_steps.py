@@ -1,0 +1,160 @@
+"""Every kind of event a call records: each step, a transfer's end, an answer left, a call's end."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from ivr.content import load_content
+from ivr.events import MOMENTS, STEP_KINDS, UsageEvent, words_not_understood
+from ivr.voice.flow import next_step
+from ivr.voice.protocol import (
+    CallInput,
+    CallState,
+    DialStatus,
+    EventKind,
+    MenuId,
+    Place,
+    RecordEvent,
+)
+from ivr.voice.speech import vocabularies
+from ivr.voice.steps import Answered, Outcome, call_so_far, step_events
+
+from .conftest import signed_post
+from .twilio_fakes import Call
+
+CONTENT = load_content()
+VOCAB = vocabularies(CONTENT)
+MENU = CallState(lang="en", at=Place.MENU, menu=MenuId.MAIN)
+PLAYING = CallState(lang="en", at=Place.ANSWER, topic="symptoms", part=2, tips=True)
+
+
+def events(state: CallState, **heard: object) -> tuple[UsageEvent, ...]:
+    said = CallInput(**heard)  # type: ignore[arg-type]
+    return step_events(state, said, next_step(state, said, CONTENT, VOCAB), "CA1")
+
+
+@pytest.mark.parametrize(
+    ("state", "heard", "answered", "reached"),
+    [
+        (CallState(), {}, Answered.START, "welcome"),
+        (CallState(), {"digits": "1"}, Answered.KEY, "main"),
+        (CallState(), {"digits": "5"}, Answered.WRONG_KEY, "welcome"),
+        (CallState(), {"timeout": True}, Answered.SILENCE, "welcome"),
+        (MENU, {"digits": "2"}, Answered.KEY, "answer"),
+        (MENU, {"speech": "symptoms"}, Answered.SPEECH, "answer"),
+        (MENU, {"speech": "the weather today"}, Answered.NOT_UNDERSTOOD, "main"),
+        (MENU, {"digits": "6"}, Answered.WRONG_KEY, "main"),
+        (MENU, {"timeout": True}, Answered.SILENCE, "main"),
+        (MENU, {"digits": "0"}, Answered.KEY, "person"),
+        (PLAYING, {"timeout": True}, Answered.LISTENED, "answer"),
+    ],
+)
+def test_each_step_says_where_how_and_where_it_led(
+    state: CallState, heard: dict[str, object], answered: Answered, reached: str
+) -> None:
+    step = events(state, **heard)[0]
+    assert (step.kind, step.detail, step.reached) == (EventKind.STEP, answered, reached)
+    assert step.place == (state.menu.value if state.at is Place.MENU else state.at.value)
+
+
+def test_a_step_into_an_answer_names_it_and_its_part() -> None:
+    step = events(PLAYING, timeout=True)[0]
+    assert (step.topic, step.part) == ("symptoms", 3)
+
+
+@pytest.mark.parametrize(
+    ("heard", "detail"), [({"timeout": True}, "all"), ({"digits": "#"}, "stopped")]
+)
+def test_leaving_an_answer_records_the_part_or_all_of_it(
+    heard: dict[str, object], detail: str
+) -> None:
+    last = CallState(lang="en", at=Place.ANSWER, topic="symptoms", part=3, tips=True)
+    left = events(last, **heard)[-1]
+    assert (left.kind, left.topic, left.part, left.detail) == (
+        EventKind.HEARD,
+        "symptoms",
+        3,
+        detail,
+    )
+
+
+def test_a_transfers_end_is_its_status_and_which_line() -> None:
+    (end,) = events(MENU, dial=DialStatus.BUSY)
+    assert (end.kind, end.detail, end.topic) == (EventKind.TRANSFER_END, "busy", "person")
+    crisis = CallState(lang="en", at=Place.CRISIS)
+    (end,) = events(crisis, dial=DialStatus.NO_ANSWER)
+    assert (end.detail, end.topic) == ("no-answer", "crisis-line")
+
+
+def test_more_time_and_escalation_are_recorded() -> None:
+    more = next_step(MENU, CallInput(digits="7"), CONTENT, VOCAB)
+    assert RecordEvent(EventKind.MORE_TIME) in more.effects
+    missed = CallInput(digits="6")
+    once = next_step(MENU, missed, CONTENT, VOCAB)
+    twice = next_step(once.state, missed, CONTENT, VOCAB)
+    thrice = next_step(twice.state, missed, CONTENT, VOCAB)
+    assert RecordEvent(EventKind.OFFERED_PERSON) in twice.effects
+    assert RecordEvent(EventKind.ASKED_TO_CONNECT) in thrice.effects
+    assert not {e for e in once.effects if isinstance(e, RecordEvent)}
+
+
+def test_every_moment_is_an_event_kind_or_a_texting_one() -> None:
+    kinds = {kind.value for kind in EventKind}
+    assert set(MOMENTS) <= kinds
+    assert set(STEP_KINDS) <= kinds
+
+
+@pytest.mark.parametrize(
+    ("kinds", "outcome"),
+    [
+        ([EventKind.CALL, EventKind.ANSWER], Outcome.CONTAINED),
+        ([EventKind.CALL, EventKind.SITES, EventKind.TRANSFER], Outcome.TRANSFERRED),
+        ([EventKind.CALL], Outcome.NO_ANSWER_HEARD),
+    ],
+)
+def test_how_a_call_ended(kinds: list[EventKind], outcome: Outcome) -> None:
+    recorded = [UsageEvent("voice", kind, language="es") for kind in kinds]
+    recorded.append(UsageEvent("voice", EventKind.STEP, reached="main"))
+    ended = call_so_far(recorded)
+    assert (ended.outcome, ended.place, ended.language) == (outcome, "main", "es")
+
+
+def test_the_status_callback_records_where_the_call_ended(app: Flask, client: FlaskClient) -> None:
+    call = Call(client).press("1").press("2").silence()  # English, symptoms, into part 2
+    assert call.gather is not None
+    form = {"CallSid": "CA" + "0" * 32, "CallStatus": "completed", "CallDuration": "40"}
+    assert signed_post(client, "/voice/status", form).status_code == 204
+    events = app.extensions["ivr"].store.call_events("CA" + "0" * 32)
+    end = events[-1]
+    assert (end.kind, end.place, end.topic, end.part, end.detail, end.language) == (
+        EventKind.CALL_END,
+        "answer",
+        "symptoms",
+        2,
+        Outcome.CONTAINED,
+        "en",
+    )
+    assert [e.kind for e in events[:3]] == [EventKind.CALL, EventKind.STEP, EventKind.LANGUAGE]
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("What about my DOG?", ("what", "about", "my", "dog")),
+        ("call me at 555-321-7788 or +1 555 321 7788", ("call", "me", "at", "or")),
+        ("abc123 x9y ok", ("ok",)),
+        ("¿Cuánto tiempo? tiempo", ("cuanto", "tiempo")),
+        ("supercalifragilisticexpialidocious yes", ("yes",)),
+        ("a b c d e f g h i j k l m n o p", ()),
+        (
+            "one two three four five six seven eight nine ten",
+            ("one", "two", "three", "four", "five", "six", "seven", "eight"),
+        ),
+    ],
+)
+def test_words_not_understood_keep_no_digit_and_no_long_word(
+    text: str, words: tuple[str, ...]
+) -> None:
+    assert words_not_understood(text) == words
