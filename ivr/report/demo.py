@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import Enum
 from xml.etree import ElementTree
 
-from ivr.simulator.terminal import LINE, Webhooks
+from ivr.simulator.terminal import LINE, Webhooks, post_text
 
 
 @dataclass(frozen=True)
@@ -129,14 +129,7 @@ def demo_traffic(
 
 
 def _text(webhooks: Webhooks, number: str, body: str) -> bool:
-    form = {
-        "MessageSid": "SM" + secrets.token_hex(16),
-        "From": number,
-        "To": LINE,
-        "Body": body,
-        "NumMedia": "0",
-    }
-    status, _ = webhooks.post("/sms", form)
+    status, _ = post_text(webhooks, body, number)
     return status == 200
 
 

@@ -171,6 +171,20 @@ def _by_language(
     return columns, body
 
 
+def _by_channel(
+    counts: _Counts,
+    rows: Iterable[tuple[str, str]],
+    row_of: Callable[[Mapping[str, Any]], object],
+    where: Callable[[Mapping[str, Any]], bool],
+) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """A row for each (key, label) of rows, counted by row_of, with a column per channel."""
+    sums = counts.sum(lambda r: (row_of(r), r["channel"]), where)
+    return tuple(
+        (label, tuple(sums.get((key, channel), 0) for channel, _ in CHANNELS))
+        for key, label in rows
+    )
+
+
 def _calls_per_day(counts: _Counts, period: Period) -> Table:
     days = [(day, day.isoformat()) for day in period.days()]
     columns, rows = _by_language(
@@ -210,11 +224,7 @@ def _topics(counts: _Counts, titles: Mapping[str, str]) -> Table:
             return bool(r["kind"] == EventKind.ANSWER)
         return _texted(r) and r["kind"] in TEXT_ANSWERS
 
-    sums = counts.sum(lambda r: (r["topic"], r["channel"]), answered)
-    rows = tuple(
-        (title, tuple(sums.get((topic, channel), 0) for channel, _ in CHANNELS))
-        for topic, title in titles.items()
-    )
+    rows = _by_channel(counts, titles.items(), lambda r: r["topic"], answered)
     return Table(
         "topics",
         "Topics asked for, by channel",
@@ -346,11 +356,7 @@ def _texts_by_kind(counts: _Counts) -> Table:
 
 
 def _moments(counts: _Counts) -> Table:
-    sums = counts.sum(lambda r: (r["kind"], r["channel"]), lambda r: r["kind"] in MOMENTS)
-    rows = tuple(
-        (label, tuple(sums.get((kind, channel), 0) for channel, _ in CHANNELS))
-        for kind, label in MOMENTS.items()
-    )
+    rows = _by_channel(counts, MOMENTS.items(), lambda r: r["kind"], lambda r: r["kind"] in MOMENTS)
     return Table(
         "moments",
         "Hard moments and needing a person",

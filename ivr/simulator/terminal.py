@@ -48,8 +48,8 @@ class Webhooks:
         return answer.status_code, answer.text
 
 
-def text(webhooks: Webhooks, message: str, number: str = CALLER) -> list[str]:
-    """Send one text message to the line; the lines of its reply, each with its size."""
+def post_text(webhooks: Webhooks, message: str, number: str = CALLER) -> tuple[int, str]:
+    """Send one text message to the line as Twilio would: its status and TwiML."""
     params = {
         "MessageSid": "SM" + secrets.token_hex(16),
         "From": number,
@@ -57,7 +57,12 @@ def text(webhooks: Webhooks, message: str, number: str = CALLER) -> list[str]:
         "Body": message,
         "NumMedia": "0",
     }
-    status, body = webhooks.post("/sms", params)
+    return webhooks.post("/sms", params)
+
+
+def text(webhooks: Webhooks, message: str, number: str = CALLER) -> list[str]:
+    """Send one text message to the line; the lines of its reply, each with its size."""
+    status, body = post_text(webhooks, message, number)
     if status != 200:
         return [f"The line answered {status}."]
     replies = [node.text or "" for node in ElementTree.fromstring(body).iter("Message")]
