@@ -32,6 +32,7 @@ from ivr.store import Store, create_engine, upgrade_schema
 from ivr.texting import Texter
 from ivr.voice import views as voice_views
 from ivr.voice.service import VoiceService
+from ivr.voice.steps import end_calls
 
 MAX_REQUEST_BYTES = 64 * 1024
 log = logging.getLogger(__name__)
@@ -59,14 +60,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     except SQLAlchemyError:
         log.warning("The database is not answering; journaled opt-outs wait.", exc_info=True)
     guesser = LanguageGuesser.build(content)
-    sms = SmsService.build(content, settings, guesser, catalogue)
+    bookkeeping = Bookkeeping(
+        store,
+        prune=functools.partial(store.prune_expired, settings.event_retention_days),
+        prepare=functools.partial(end_calls, earlier=store.calls_events),
+    )
+    sms = SmsService.build(content, settings, guesser, catalogue, record=bookkeeping.record)
     services = Line(
         settings=settings,
         content=content,
         store=store,
-        bookkeeping=Bookkeeping(
-            store, prune=functools.partial(store.prune_expired, settings.event_retention_days)
-        ),
+        bookkeeping=bookkeeping,
         signatures=SignatureCheck(
             settings.twilio_auth_token, settings.public_url, settings.trust_proxy
         ),

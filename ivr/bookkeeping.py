@@ -35,6 +35,8 @@ EXIT_WAIT_SECONDS = 5.0
 
 
 _Item = UsageEvent | LanguageChoice | threading.Event
+# What a batch's events go through before they are written (the app's: steps.end_calls).
+Prepare = Callable[[Sequence[UsageEvent]], Sequence[UsageEvent]]
 
 
 class Writer(Protocol):
@@ -60,13 +62,16 @@ class Bookkeeping:
         new_thread: Callable[..., threading.Thread] = threading.Thread,
         prune: Callable[[], object] | None = None,
         prune_every: float = PRUNE_EVERY_SECONDS,
+        prepare: Prepare | None = None,
     ) -> None:
         """Write batches of at most max_batch to store, from a thread new_thread makes.
 
         The writer lets writes gather for gather_seconds, and stops after idle_seconds with
         nothing to write; the defaults are the module's constants. It calls prune after its
-        first write, then at most every prune_every seconds, between writes.
+        first write, then at most every prune_every seconds, between writes. Each batch's events
+        go through prepare, when given, just before they are written.
         """
+        self._prepare = prepare
         self._prune = prune
         self._prune_every = prune_every
         self._next_prune = 0.0
@@ -165,6 +170,8 @@ class Bookkeeping:
         events = [item for item in batch if isinstance(item, UsageEvent)]
         languages = [item for item in batch if isinstance(item, LanguageChoice)]
         try:
+            if events and self._prepare is not None:
+                events = list(self._prepare(events))
             if events or languages:
                 self._store.write_bookkeeping(events, languages)
         except Exception:

@@ -167,8 +167,14 @@ def test_retention_prunes_old_events_counts_and_words_in_batches(store: Store) -
     old = datetime.now(UTC) - timedelta(days=500)
     store.write_bookkeeping([UsageEvent("sms", "menu", occurred_at=old) for _ in range(7)])
     store.write_bookkeeping([UsageEvent("sms", "menu")])
-    turn = UsageEvent("sms", "not-understood", occurred_at=old)
-    store.save_sms_turn(CALLER, turn, words=("zebra",))
+    store.write_bookkeeping([UsageEvent("sms", "not-understood", occurred_at=old)])
+    store.save_sms_turn(CALLER, words=("zebra",))
+    with store.engine.begin() as connection:  # sent 500 days ago
+        connection.execute(
+            sa.text("UPDATE unknown_words SET first_seen = :day, last_seen = :day"),
+            {"day": old.date()},
+        )
+        connection.execute(sa.text("UPDATE word_senders SET seen_on = :day"), {"day": old.date()})
     removed = store.prune_events(datetime.now(UTC) - timedelta(days=400), batch=3)
     assert removed == 8 + 2 + 1 + 1  # 8 events, 2 counts, a sender, a word
     assert store.topic_counts() == {}

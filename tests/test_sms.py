@@ -191,12 +191,13 @@ def test_the_opt_out_is_written_before_anything_else(
 ) -> None:
     store = store_of(app)
     calls: list[str] = []
-    for name in ("set_opted_out", "sms_state", "save_sms_turn", "record_event"):
+    for name in ("set_opted_out", "sms_state", "save_sms_turn", "write_bookkeeping"):
         method = getattr(store, name)
         monkeypatch.setattr(store, name, _spy(calls, name, method))
     assert phone.send("Stop texting me") == REPLIES["en"].opted_out
     assert calls[0] == "set_opted_out"
-    assert calls == ["set_opted_out", "record_event"]  # nothing read, nothing else written
+    # Nothing read, nothing else written; the usage event is written after the reply.
+    assert calls == ["set_opted_out", "write_bookkeeping"]
 
 
 def _spy(calls: list[str], name: str, method: Any) -> Any:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
+from datetime import timedelta
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -19,9 +22,9 @@ from ivr.voice.protocol import (
     RecordEvent,
 )
 from ivr.voice.speech import vocabularies
-from ivr.voice.steps import Answered, Outcome, call_so_far, step_events
+from ivr.voice.steps import Answered, Outcome, call_so_far, end_calls, step_events
 
-from .conftest import signed_post
+from .conftest import CALLER, PUBLIC_URL, signature, signed_post
 from .twilio_fakes import Call
 
 CONTENT = load_content()
@@ -137,6 +140,121 @@ def test_the_status_callback_records_where_the_call_ended(app: Flask, client: Fl
         "en",
     )
     assert [e.kind for e in events[:3]] == [EventKind.CALL, EventKind.STEP, EventKind.LANGUAGE]
+
+
+def ended(sid: str | None = "CA1") -> UsageEvent:
+    """A call's end as the status callback records it: how it went is still open."""
+    return UsageEvent("voice", EventKind.CALL_END, call_sid=sid)
+
+
+def written(*events: UsageEvent) -> Callable[[Collection[str]], dict[str, list[UsageEvent]]]:
+    """Reads as Store.calls_events does, from events already written."""
+
+    def read(sids: Collection[str]) -> dict[str, list[UsageEvent]]:
+        asked.append(sorted(sids))
+        found: dict[str, list[UsageEvent]] = {}
+        for event in events:
+            if event.call_sid in sids:
+                found.setdefault(event.call_sid, []).append(event)
+        return found
+
+    asked: list[list[str]] = []
+    read.asked = asked  # type: ignore[attr-defined]
+    return read
+
+
+def test_a_calls_end_is_worked_out_from_steps_in_the_same_batch() -> None:
+    answer = UsageEvent("voice", EventKind.ANSWER, topic="symptoms", call_sid="CA1")
+    steps = [*events(CallState(), digits="1"), answer, *events(MENU, digits="2")]
+    other = UsageEvent("voice", EventKind.STEP, reached="person", call_sid="CA2")
+    batch = end_calls([*steps, other, ended()], written())
+    end = batch[-1]
+    assert batch[:-1] == [*steps, other]
+    assert (end.detail, end.place, end.topic, end.part, end.language) == (
+        Outcome.CONTAINED,
+        "answer",
+        "symptoms",
+        1,
+        "en",
+    )
+
+
+def test_a_calls_end_reads_the_steps_written_before_once_for_the_batch() -> None:
+    before = (
+        UsageEvent("voice", EventKind.CALL, call_sid="CA1"),
+        UsageEvent("voice", EventKind.STEP, reached="main", language="es", call_sid="CA1"),
+        UsageEvent("voice", EventKind.TRANSFER, call_sid="CA2"),
+        UsageEvent("voice", EventKind.STEP, reached="person", call_sid="CA2"),
+    )
+    read = written(*before)
+    first, second = end_calls([ended("CA1"), ended("CA2")], read)
+    assert (first.detail, first.place, first.language) == (Outcome.NO_ANSWER_HEARD, "main", "es")
+    assert (second.detail, second.place) == (Outcome.TRANSFERRED, "person")
+    assert read.asked == [["CA1", "CA2"]]  # type: ignore[attr-defined]
+
+
+def test_a_batch_with_no_call_ending_reads_nothing() -> None:
+    batch = [*events(MENU, digits="2"), UsageEvent("sms", EventKind.ANSWER, topic="symptoms")]
+    read = written()
+    assert end_calls(batch, read) == batch
+    assert read.asked == []  # type: ignore[attr-defined]
+
+
+def test_steps_written_late_by_another_worker_are_put_back_in_order() -> None:
+    # The later step was written first: the call ended where the later one led.
+    later = UsageEvent("voice", EventKind.STEP, reached="answer", topic="symptoms", call_sid="CA1")
+    earlier = UsageEvent(
+        "voice",
+        EventKind.STEP,
+        reached="main",
+        call_sid="CA1",
+        occurred_at=later.occurred_at.replace(tzinfo=None) - timedelta(seconds=5),
+    )
+    end = end_calls([earlier, ended()], written(later))[-1]
+    assert (end.place, end.topic) == ("answer", "symptoms")
+
+
+def test_an_end_with_no_call_sid_or_an_unreadable_database_still_gets_an_outcome(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def down(sids: Collection[str]) -> dict[str, list[UsageEvent]]:
+        raise OSError("database down")
+
+    (no_sid,) = end_calls([ended(None)], down)
+    assert (no_sid.detail, no_sid.place) == (Outcome.NO_ANSWER_HEARD, None)
+    step = UsageEvent("voice", EventKind.STEP, reached="main", call_sid="CA1")
+    _, end = end_calls([step, ended()], down)
+    assert (end.detail, end.place) == (Outcome.NO_ANSWER_HEARD, "main")
+    assert "unreadable" in caplog.text
+
+
+def test_an_end_already_worked_out_is_kept() -> None:
+    done = UsageEvent("voice", EventKind.CALL_END, detail=Outcome.CONTAINED, call_sid="CA1")
+    read = written()
+    assert end_calls([done], read) == [done]
+    assert read.asked == []  # type: ignore[attr-defined]
+
+
+def test_the_status_callback_right_after_the_last_step_lands_in_one_batch(
+    app: Flask, client: FlaskClient
+) -> None:
+    # No flush between the last step and the callback: both wait in the same queue.
+    call = Call(client).press("1")
+    sid = "CA" + "0" * 32
+    for request_path, form in (
+        (call.gather.get("action", ""), {"CallSid": sid, "From": CALLER, "Digits": "2"}),
+        ("/voice/status", {"CallSid": sid, "CallStatus": "completed"}),
+    ):
+        headers = {"X-Twilio-Signature": signature(PUBLIC_URL + request_path, form)}
+        assert client.post(request_path, data=form, headers=headers).status_code in (200, 204)
+    assert app.extensions["ivr"].bookkeeping.flush()
+    end = app.extensions["ivr"].store.call_events(sid)[-1]
+    assert (end.kind, end.place, end.topic, end.detail) == (
+        EventKind.CALL_END,
+        "answer",
+        "symptoms",
+        Outcome.CONTAINED,
+    )
 
 
 @pytest.mark.parametrize(

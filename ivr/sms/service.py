@@ -7,7 +7,7 @@ opted out then gets nothing; only then is the reply chosen (by the pure conversa
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from ivr.audio.catalogue import Catalogue
@@ -45,6 +45,9 @@ class SmsService:
     paging: RateLimit | None = None
     # The replies on WhatsApp: answers whole, with recordings (None: the SMS replies).
     whatsapp: Mapping[str, Replies] | None = None
+    # Where each text's usage event goes: the line's bookkeeping, which writes them in batches
+    # after the reply (None: each is written at once, in a transaction of its own).
+    record: Callable[[UsageEvent], None] | None = None
 
     @classmethod
     def build(
@@ -53,6 +56,7 @@ class SmsService:
         settings: Settings,
         guesser: LanguageGuesser,
         catalogue: Catalogue | None = None,
+        record: Callable[[UsageEvent], None] | None = None,
     ) -> SmsService:
         """Build the vocabulary, every fixed reply (SMS and WhatsApp) and the rate limiter."""
 
@@ -67,6 +71,7 @@ class SmsService:
             guesser=guesser,
             paging=RateLimit(settings.sms_paging_limit, storage, outage=outage),
             whatsapp=whatsapp.build_whatsapp_replies(content, recorded),
+            record=record,
         )
 
     def is_opt_out(self, body: str) -> bool:
@@ -158,15 +163,16 @@ class SmsService:
             return _Turn(conversation.last_reply, _retried(conversation, replies))
         match = replace(match, language=written_in)
         outcome = next_reply(match, state.language, conversation, replies, message_sid)
-        event = UsageEvent(channel, outcome.event, outcome.topic, outcome.language, outcome.detail)
         words = words_not_understood(body) if outcome.event == NOT_UNDERSTOOD else ()
         try:
-            store.save_sms_turn(
-                number, event, outcome.conversation, outcome.remember_language, words
-            )
+            store.save_sms_turn(number, outcome.conversation, outcome.remember_language, words)
         except Exception:
             # The reply is worth more than the bookkeeping: send it, and say what was lost.
-            log.exception("Could not save the SMS conversation or its usage event.")
+            log.exception("Could not save the SMS conversation.")
+        self._record(
+            store,
+            UsageEvent(channel, outcome.event, outcome.topic, outcome.language, outcome.detail),
+        )
         return _Turn(outcome.reply, outcome, match.slow)
 
     def _written_in(self, match: Match, body: str) -> str | None:
@@ -213,10 +219,17 @@ class SmsService:
             # The hash is what the store keys opt-outs by, so it can be entered by hand.
             log.critical("OPT-OUT NOT RECORDED for number hash %s.", store.number_key(number))
             raise
+        self._record(store, UsageEvent(channel, "opt-out", language=language))
+
+    def _record(self, store: Store, event: UsageEvent) -> None:
+        """Record a usage event: queued for the bookkeeping writer, or else written now."""
         try:
-            store.record_event(channel, "opt-out", language=language)
+            if self.record is not None:
+                self.record(event)
+            else:
+                store.write_bookkeeping([event])
         except Exception:
-            log.exception("Could not record the opt-out usage event.")
+            log.exception("Could not record a texting usage event.")
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import functools
 import logging
 import sqlite3
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -172,16 +172,17 @@ class Store:
     def save_sms_turn(
         self,
         number: str,
-        event: UsageEvent,
         conversation: Conversation | None = None,
         language: str | None = None,
         words: Sequence[str] = (),
     ) -> None:
-        """Record a texting turn in one transaction: the event, and the paging and language,
-        and the words of a text not understood (see note_words).
+        """Record a texting turn in one transaction: the paging and language, and the words of
+        a text not understood (see _note_words). Its usage event goes through the bookkeeping.
 
         Bookkeeping, so the commit does not wait for the disk (see create_engine).
         """
+        if not (conversation or language or words):
+            return
         key = self._hash(number)
         with self.engine.begin() as connection:
             if conversation:
@@ -189,9 +190,8 @@ class Store:
             if language:
                 row = _language_row(key, LanguageChoice(number, language))
                 connection.execute(_language_upsert(connection.dialect.name), row)
-            self._insert_events(connection, [event])
             if words:
-                self._note_words(connection, key, words, event.occurred_at.date())
+                self._note_words(connection, key, words, _now().date())
 
     def record_event(
         self,
@@ -234,30 +234,42 @@ class Store:
 
     def call_events(self, call_sid: str) -> list[UsageEvent]:
         """The events recorded during a call, in the order they happened (no CallSid in them)."""
-        session = self._hash.token(call_sid)[:16]
+        return self.calls_events([call_sid]).get(call_sid, [])
+
+    def calls_events(self, call_sids: Collection[str]) -> dict[str, list[UsageEvent]]:
+        """The events recorded during each of these calls, by CallSid, in the order they
+        happened (one query for them all; a call with none recorded is left out)."""
+        sessions = {self._hash.token(sid)[:16]: sid for sid in call_sids if sid}
+        if not sessions:
+            return {}
         with self.engine.connect() as connection:
-            rows = connection.execute(_CALL_EVENTS, {"session": session}).all()
-        return [
-            UsageEvent(
-                "voice",
-                row.kind,
-                row.topic,
-                row.language,
-                row.detail,
-                occurred_at=row.occurred_at,
-                place=row.place,
-                reached=row.reached,
-                part=row.part,
+            rows = connection.execute(_CALL_EVENTS, {"sessions": list(sessions)}).all()
+        found: dict[str, list[UsageEvent]] = {}
+        for row in rows:
+            found.setdefault(sessions[row.session], []).append(
+                UsageEvent(
+                    "voice",
+                    row.kind,
+                    row.topic,
+                    row.language,
+                    row.detail,
+                    occurred_at=row.occurred_at,
+                    place=row.place,
+                    reached=row.reached,
+                    part=row.part,
+                )
             )
-            for row in rows
-        ]
+        return found
 
     def _insert_events(self, connection: sa.Connection, events: Sequence[UsageEvent]) -> None:
         """Insert the events, and add them to the counts by day the report reads."""
-        connection.execute(usage_events.insert(), [self._event_row(e) for e in events])
+        calls = {event.call_sid for event in events if event.call_sid}
+        sessions = {sid: self._hash.token(sid)[:16] for sid in calls}  # each call's hash once
+        rows = [_event_row(event, sessions.get(event.call_sid or "")) for event in events]
+        connection.execute(usage_events.insert(), rows)
         counted = Counter(_count_key(event) for event in events)
-        rows = [dict(key) | {"count": n} for key, n in counted.items()]
-        connection.execute(_count_upsert(connection.dialect.name), rows)
+        counts = [dict(key) | {"count": n} for key, n in counted.items()]
+        connection.execute(_count_upsert(connection.dialect.name), counts)
 
     def _note_words(
         self, connection: sa.Connection, number_key: str, words: Sequence[str], day: date
@@ -345,20 +357,6 @@ class Store:
         )
         with self.engine.connect() as connection:
             return {(channel, topic): n for channel, topic, n in connection.execute(query)}
-
-    def _event_row(self, event: UsageEvent) -> dict[str, object]:
-        return {
-            "occurred_at": event.occurred_at,
-            "channel": event.channel,
-            "kind": event.kind,
-            "topic": event.topic,
-            "language": event.language,
-            "detail": event.detail[:200] if event.detail else None,
-            "session": self._hash.token(event.call_sid)[:16] if event.call_sid else None,
-            "place": event.place,
-            "reached": event.reached,
-            "part": event.part,
-        }
 
     @contextmanager
     def _durably(self) -> Iterator[sa.Connection]:
@@ -464,6 +462,7 @@ _CONVERSATION = sa.select(
 ).where(sms_conversations.c.number_hash == sa.bindparam("key"))
 _CALL_EVENTS = (
     sa.select(
+        usage_events.c.session,
         usage_events.c.kind,
         usage_events.c.topic,
         usage_events.c.language,
@@ -473,10 +472,26 @@ _CALL_EVENTS = (
         usage_events.c.reached,
         usage_events.c.part,
     )
-    .where(usage_events.c.session == sa.bindparam("session"))
+    .where(usage_events.c.session.in_(sa.bindparam("sessions", expanding=True)))
     # By when it happened: workers write their queued events in their own order.
     .order_by(usage_events.c.occurred_at, usage_events.c.id)
 )
+
+
+def _event_row(event: UsageEvent, session: str | None) -> dict[str, object]:
+    """An event as a row of usage_events; session is the keyed hash of its CallSid, if any."""
+    return {
+        "occurred_at": event.occurred_at,
+        "channel": event.channel,
+        "kind": event.kind,
+        "topic": event.topic,
+        "language": event.language,
+        "detail": event.detail[:200] if event.detail else None,
+        "session": session,
+        "place": event.place,
+        "reached": event.reached,
+        "part": event.part,
+    }
 
 
 def _count_key(event: UsageEvent) -> tuple[tuple[str, object], ...]:

@@ -7,8 +7,10 @@ store only by a keyed hash of its CallSid.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import logging
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -17,6 +19,9 @@ from ivr.events import UsageEvent
 from ivr.voice.protocol import CallInput, CallState, EventKind, Place, Step, Then
 
 CHANNEL = "voice"
+log = logging.getLogger(__name__)
+# Reads the events already recorded during some calls, by CallSid (see Store.calls_events).
+EarlierEvents = Callable[[Collection[str]], Mapping[str, Sequence[UsageEvent]]]
 
 
 class Answered(StrEnum):
@@ -149,3 +154,49 @@ def call_so_far(events: Iterable[UsageEvent]) -> CallSoFar:
     else:
         outcome = Outcome.NO_ANSWER_HEARD
     return CallSoFar(place, topic, part, language, outcome)
+
+
+def end_calls(batch: Sequence[UsageEvent], earlier: EarlierEvents) -> list[UsageEvent]:
+    """The batch, with each call's end that the status callback left open worked out.
+
+    The status callback only says that a call ended (a call-end event with no detail); the
+    bookkeeping writer calls this before it writes a batch. A call's events are the ones written
+    before (read once for the whole batch) and the ones ahead of its end in the batch itself,
+    so no request waits for a write, and the writer reads once per batch, not once per call.
+    """
+    ending = {event.call_sid for event in batch if _open_end(event) and event.call_sid}
+    if not any(_open_end(event) for event in batch):
+        return list(batch)
+    try:
+        written = earlier(ending) if ending else {}
+    except Exception:
+        log.warning("earlier events of ended calls unreadable; the batch's own used", exc_info=True)
+        written = {}
+    queued: dict[str, list[UsageEvent]] = {sid: list(written.get(sid, ())) for sid in ending}
+    done: list[UsageEvent] = []
+    for event in batch:
+        if _open_end(event):
+            ended = call_so_far(sorted(queued.get(event.call_sid or "", ()), key=_when))
+            event = replace(
+                event,
+                topic=ended.topic,
+                language=ended.language,
+                detail=ended.outcome.value,
+                place=ended.place,
+                part=ended.part,
+            )
+        elif event.call_sid in queued:
+            queued[event.call_sid].append(event)
+        done.append(event)
+    return done
+
+
+def _open_end(event: UsageEvent) -> bool:
+    """A call's end as the status callback records it: how the call went is still to be found."""
+    return event.kind == EventKind.CALL_END and event.detail is None
+
+
+def _when(event: UsageEvent) -> datetime:
+    """When an event happened, in UTC (a database may give it back without its zone)."""
+    at = event.occurred_at
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
