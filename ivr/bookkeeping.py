@@ -87,7 +87,7 @@ class Bookkeeping:
         _open.add(self)
 
     def record(self, event: UsageEvent) -> None:
-        """Queue one anonymous usage event (see Store.record_event)."""
+        """Queue one anonymous usage event (see Store.write_bookkeeping)."""
         self._put(event)
 
     def set_language(self, number: str, language: str) -> None:

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from ivr.events import LanguageChoice
+from ivr.events import LanguageChoice, UsageEvent
 from ivr.journal import OptOutJournal
 from ivr.security import NumberHasher
 from ivr.sms.conversation import Conversation
@@ -59,10 +59,10 @@ def test_conversation_position(store: Store) -> None:
 
 
 def test_usage_events_are_counted(store: Store) -> None:
-    store.record_event("sms", "answer", topic="symptoms", language="en")
-    store.record_event("sms", "answer", topic="symptoms", language="es")
-    store.record_event("voice", "answer", topic="treatment", language="en")
-    store.record_event("voice", "call-ended", detail="x" * 500)
+    store.write_bookkeeping([UsageEvent("sms", "answer", topic="symptoms", language="en")])
+    store.write_bookkeeping([UsageEvent("sms", "answer", topic="symptoms", language="es")])
+    store.write_bookkeeping([UsageEvent("voice", "answer", topic="treatment", language="en")])
+    store.write_bookkeeping([UsageEvent("voice", "call-ended", detail="x" * 500)])
     assert store.topic_counts() == {("sms", "symptoms"): 2, ("voice", "treatment"): 1}
 
 
@@ -134,7 +134,7 @@ DOES_NOT_WAIT = {"sqlite": "normal", "postgresql": "off"}
 @pytest.mark.parametrize(
     "write",
     [
-        lambda store: store.record_event("voice", "call"),
+        lambda store: store.write_bookkeeping([UsageEvent("voice", "call")]),
         lambda store: store.set_language(CALLER, "es"),
         lambda store: store.save_sms_turn(CALLER, language="es"),
         lambda store: store.save_conversation(CALLER, Conversation("symptoms", 1, "SM1", "x")),
@@ -187,7 +187,7 @@ def test_no_phone_number_reaches_the_database(store: Store) -> None:
     store.set_language(CALLER, "es")
     store.set_opted_out(CALLER, True)
     store.save_conversation(CALLER, Conversation("symptoms", 1, "SM1", "reply"))
-    store.record_event("sms", "answer", topic="symptoms", language="es")
+    store.write_bookkeeping([UsageEvent("sms", "answer", topic="symptoms", language="es")])
     digits = CALLER.lstrip("+")
     with store.engine.connect() as connection:
         for table in ("caller_preferences", "sms_opt_outs", "sms_conversations", "usage_events"):

@@ -193,19 +193,6 @@ class Store:
             if words:
                 self._note_words(connection, key, words, _now().date())
 
-    def record_event(
-        self,
-        channel: str,
-        kind: str,
-        *,
-        topic: str | None = None,
-        language: str | None = None,
-        detail: str | None = None,
-        call_sid: str | None = None,
-    ) -> None:
-        """Record one anonymous usage event, what was asked and never who asked (bookkeeping)."""
-        self.write_bookkeeping([UsageEvent(channel, kind, topic, language, detail, call_sid)])
-
     def write_bookkeeping(
         self, events: Sequence[UsageEvent] = (), languages: Sequence[LanguageChoice] = ()
     ) -> None:
@@ -226,11 +213,6 @@ class Store:
                 connection.execute(_language_upsert(connection.dialect.name), rows)
             if events:
                 self._insert_events(connection, events)
-
-    def last_event(self, call_sid: str) -> tuple[str, str | None] | None:
-        """The (kind, topic) of the latest event recorded during a call, if any."""
-        events = self.call_events(call_sid)
-        return (events[-1].kind, events[-1].topic) if events else None
 
     def call_events(self, call_sid: str) -> list[UsageEvent]:
         """The events recorded during a call, in the order they happened (no CallSid in them)."""
