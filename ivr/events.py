@@ -19,8 +19,13 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 # Kinds that describe a call's steps, not what was asked for: their topic is where a step was.
 STEP_KINDS = ("step", "heard", "call-end", "transfer-end")
+# The kinds kept one by one, with their call's keyed hash, besides being counted: a call's end
+# is worked out from them (ivr.voice.steps.call_so_far). Every other event is only counted by
+# day, so a text, say, leaves no row of its own.
+CALL_LOG_KINDS = frozenset({"step", "transfer-end", "answer", "sites", "transfer"})
 # What the counts by day keep of each kind of event besides its day, channel and kind: only
-# what the report reads, so that a day holds few rows. The rest stays with the event itself.
+# what the report reads, so that a day holds few rows. The rest is not kept, but in the rows of
+# CALL_LOG_KINDS.
 COUNTED = {
     "step": ("place", "detail", "reached"),
     "heard": ("topic", "detail", "part"),

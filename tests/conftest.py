@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +126,14 @@ def signed_post(
         # The writes the line queued land too, so what the test reads next includes them.
         assert app.extensions["ivr"].bookkeeping.flush()
     return response
+
+
+def counted(store: Store, kind: str | None = None) -> list[dict[str, Any]]:
+    """What the store has counted over the last 400 days, as the report reads it: a row for
+    each channel, kind, language, topic, detail, place, reached and part, with its count."""
+    today = datetime.now(UTC).date()
+    _, overall = store.report_counts(today - timedelta(days=400), today)
+    return [row for row in overall if kind is None or row["kind"] == kind]
 
 
 @pytest.fixture(scope="module")

@@ -165,8 +165,11 @@ def test_counts_are_by_day_and_the_period_chooses_them(store: Store) -> None:
 
 def test_retention_prunes_old_events_counts_and_words_in_batches(store: Store) -> None:
     old = datetime.now(UTC) - timedelta(days=500)
-    store.write_bookkeeping([UsageEvent("sms", "menu", occurred_at=old) for _ in range(7)])
-    store.write_bookkeeping([UsageEvent("sms", "menu")])
+    # A call's steps are kept one by one and counted; a text is only counted.
+    store.write_bookkeeping(
+        [UsageEvent("voice", "step", call_sid="CA1", occurred_at=old) for _ in range(7)]
+    )
+    store.write_bookkeeping([UsageEvent("voice", "step", call_sid="CA2")])
     store.write_bookkeeping([UsageEvent("sms", "not-understood", occurred_at=old)])
     store.save_sms_turn(CALLER, words=("zebra",))
     with store.engine.begin() as connection:  # sent 500 days ago
@@ -176,13 +179,14 @@ def test_retention_prunes_old_events_counts_and_words_in_batches(store: Store) -
         )
         connection.execute(sa.text("UPDATE word_senders SET seen_on = :day"), {"day": old.date()})
     removed = store.prune_events(datetime.now(UTC) - timedelta(days=400), batch=3)
-    assert removed == 8 + 2 + 1 + 1  # 8 events, 2 counts, a sender, a word
-    assert store.topic_counts() == {}
+    assert removed == 7 + 2 + 1 + 1  # 7 steps, 2 counts, a sender, a word
+    assert store.call_events("CA1") == []
     with store.engine.connect() as connection:
         left = connection.execute(sa.text("SELECT count(*) FROM usage_events")).scalar()
         words = connection.execute(sa.text("SELECT count(*) FROM unknown_words")).scalar()
     assert (left, words) == (1, 0)
-    assert len(store.report_counts(old.date(), TODAY)[0]) == 1
+    left_counted = store.report_counts(old.date(), TODAY)[1]
+    assert [(row["kind"], row["count"]) for row in left_counted] == [("step", 1)]
 
 
 def test_retention_is_a_setting(config: dict[str, Any]) -> None:

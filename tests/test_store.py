@@ -6,6 +6,7 @@ import logging
 import multiprocessing
 import sqlite3
 from collections.abc import Callable
+from datetime import UTC, datetime
 from multiprocessing.synchronize import Barrier as BarrierType
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from ivr.journal import OptOutJournal
 from ivr.security import NumberHasher
 from ivr.sms.conversation import Conversation
 from ivr.store import SmsState, Store, create_engine, upgrade_schema
+from ivr.store.schema import usage_events
 
 from .conftest import CALLER
 
@@ -64,6 +66,22 @@ def test_usage_events_are_counted(store: Store) -> None:
     store.write_bookkeeping([UsageEvent("voice", "answer", topic="treatment", language="en")])
     store.write_bookkeeping([UsageEvent("voice", "call-ended", detail="x" * 500)])
     assert store.topic_counts() == {("sms", "symptoms"): 2, ("voice", "treatment"): 1}
+
+
+def test_events_are_stored_exactly_as_sqlalchemy_would_store_them(store: Store) -> None:
+    # The writer hands its rows to the driver itself; they must read like SQLAlchemy's own.
+    at = datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=UTC)
+    step = UsageEvent("voice", "step", "symptoms", "es", "key", "CA1", at, "main", "answer", 2)
+    store.write_bookkeeping([step])
+    columns = ("occurred_at", "channel", "kind", "topic", "language", "detail", "place", "part")
+    with store.engine.begin() as connection:
+        connection.execute(usage_events.insert(), [{name: getattr(step, name) for name in columns}])
+        as_text = ", ".join(f"CAST({name} AS TEXT)" for name in columns)
+        stored = connection.execute(sa.text(f"SELECT {as_text} FROM usage_events")).all()
+        day = connection.execute(sa.text("SELECT CAST(day AS TEXT) FROM usage_counts")).scalar()
+    assert stored[0] == stored[1]
+    assert day == "2026-03-04"
+    assert store.call_events("CA1")[0].occurred_at.replace(tzinfo=UTC) == at
 
 
 def test_sms_state_reads_opt_out_language_and_conversation_together(store: Store) -> None:

@@ -9,7 +9,6 @@ from typing import Any
 from xml.etree import ElementTree
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -21,7 +20,7 @@ from ivr.sms.replies import build_replies
 from ivr.sms.whatsapp import MAX_REPLIES, MESSAGE_LIMIT, split_messages
 from ivr.twilio_forms import sms_form, whatsapp_form
 
-from .conftest import signed_post
+from .conftest import counted, signed_post
 
 CONTENT = load_content()
 REPLIES = build_replies(CONTENT)
@@ -288,9 +287,9 @@ def test_the_fallback_keeps_a_whatsapp_opt_out_under_the_bare_number(
     assert response.status_code == 200
     store = recorded_app.extensions["ivr"].store
     assert store.is_opted_out(NUMBER)
-    with store.engine.connect() as connection:
-        events = connection.execute(sa.text("SELECT channel, kind FROM usage_events")).all()
-    assert [tuple(event) for event in events] == [("whatsapp", "opt-out")]
+    assert [(row["channel"], row["kind"], row["count"]) for row in counted(store)] == [
+        ("whatsapp", "opt-out", 1)
+    ]
 
 
 def test_a_paragraph_longer_than_a_message_is_cut_between_sentences() -> None:

@@ -23,6 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 
 from ivr.events import (
+    CALL_LOG_KINDS,
     COUNTED,
     COUNTED_BY_DEFAULT,
     STEP_KINDS,
@@ -227,31 +228,38 @@ class Store:
         with self.engine.connect() as connection:
             rows = connection.execute(_CALL_EVENTS, {"sessions": list(sessions)}).all()
         found: dict[str, list[UsageEvent]] = {}
-        for row in rows:
-            found.setdefault(sessions[row.session], []).append(
+        # Unpacked as tuples: the writer reads every step of each call that ends in a batch.
+        for session, kind, topic, language, detail, at, place, reached, part in rows:
+            found.setdefault(sessions[session], []).append(
                 UsageEvent(
                     "voice",
-                    row.kind,
-                    row.topic,
-                    row.language,
-                    row.detail,
-                    occurred_at=row.occurred_at,
-                    place=row.place,
-                    reached=row.reached,
-                    part=row.part,
+                    kind,
+                    topic,
+                    language,
+                    detail,
+                    occurred_at=at,
+                    place=place,
+                    reached=reached,
+                    part=part,
                 )
             )
         return found
 
     def _insert_events(self, connection: sa.Connection, events: Sequence[UsageEvent]) -> None:
-        """Insert the events, and add them to the counts by day the report reads."""
-        calls = {event.call_sid for event in events if event.call_sid}
+        """Add the events to the counts by day the report reads, and keep one by one those a
+        call's end is worked out from (CALL_LOG_KINDS)."""
+        logged = [
+            (event, event.call_sid)
+            for event in events
+            if event.call_sid and event.kind in CALL_LOG_KINDS
+        ]
+        calls = {sid for _, sid in logged}
         sessions = {sid: self._hash.token(sid)[:16] for sid in calls}  # each call's hash once
-        rows = [_event_row(event, sessions.get(event.call_sid or "")) for event in events]
-        connection.execute(usage_events.insert(), rows)
-        counted = Counter(_count_key(event) for event in events)
-        counts = [dict(key) | {"count": n} for key, n in counted.items()]
-        connection.execute(_count_upsert(connection.dialect.name), counts)
+        rows = [_event_row(event, sessions[sid]) for event, sid in logged]
+        _insert_many(connection, _EVENT_INSERT, _EVENT_COLUMNS, rows)
+        counted = Counter(map(_count_key, events))
+        counts = [(*key, n) for key, n in counted.items()]
+        _insert_many(connection, _count_upsert(connection.dialect.name), _COUNT_COLUMNS, counts)
 
     def _note_words(
         self, connection: sa.Connection, number_key: str, words: Sequence[str], day: date
@@ -331,14 +339,14 @@ class Store:
 
     def topic_counts(self) -> dict[tuple[str, str], int]:
         """How often each (channel, topic) was asked for (not counting a call's steps)."""
-        table = usage_events
+        table = usage_counts
         query = (
-            sa.select(table.c.channel, table.c.topic, sa.func.count())
-            .where(table.c.topic.is_not(None), table.c.kind.not_in(STEP_KINDS))
+            sa.select(table.c.channel, table.c.topic, sa.func.sum(table.c["count"]))
+            .where(table.c.topic != "", table.c.kind.not_in(STEP_KINDS))
             .group_by(table.c.channel, table.c.topic)
         )
         with self.engine.connect() as connection:
-            return {(channel, topic): n for channel, topic, n in connection.execute(query)}
+            return {(channel, topic): int(n) for channel, topic, n in connection.execute(query)}
 
     @contextmanager
     def _durably(self) -> Iterator[sa.Connection]:
@@ -460,44 +468,107 @@ _CALL_EVENTS = (
 )
 
 
-def _event_row(event: UsageEvent, session: str | None) -> dict[str, object]:
-    """An event as a row of usage_events; session is the keyed hash of its CallSid, if any."""
-    return {
-        "occurred_at": event.occurred_at,
-        "channel": event.channel,
-        "kind": event.kind,
-        "topic": event.topic,
-        "language": event.language,
-        "detail": event.detail[:200] if event.detail else None,
-        "session": session,
-        "place": event.place,
-        "reached": event.reached,
-        "part": event.part,
-    }
+# The columns written of an event and of a count by day, in the tables' order.
+_EVENT_COLUMNS = (
+    "occurred_at",
+    "channel",
+    "kind",
+    "topic",
+    "language",
+    "detail",
+    "session",
+    "place",
+    "reached",
+    "part",
+)
+_COUNT_COLUMNS = tuple(c.name for c in usage_counts.c)
+_EVENT_INSERT = usage_events.insert()
 
 
-def _count_key(event: UsageEvent) -> tuple[tuple[str, object], ...]:
-    """The key an event is counted under by day (UTC): what the report reads of its kind
-    (COUNTED), and "" (or 0) for the rest."""
-    kept = COUNTED.get(event.kind, COUNTED_BY_DEFAULT)
-    values = {
-        "language": event.language,
-        "topic": event.topic,
-        "detail": (event.detail or "")[:64],
-        "place": event.place,
-        "reached": event.reached,
-    }
+def _event_row(event: UsageEvent, session: str) -> tuple[object, ...]:
+    """An event as a row of usage_events (_EVENT_COLUMNS); session is its call's keyed hash."""
     return (
-        ("day", event.occurred_at.astimezone(UTC).date()),
-        ("channel", event.channel),
-        ("kind", event.kind),
-        *((name, (value or "") if name in kept else "") for name, value in values.items()),
-        ("part", (event.part or 0) if "part" in kept else 0),
+        event.occurred_at,
+        event.channel,
+        event.kind,
+        event.topic,
+        event.language,
+        event.detail[:200] if event.detail else None,
+        session,
+        event.place,
+        event.reached,
+        event.part,
     )
 
 
+def _count_key(event: UsageEvent) -> tuple[object, ...]:
+    """The key an event is counted under by day (UTC), _COUNT_COLUMNS but the count: what the
+    report reads of its kind (COUNTED), and "" (or 0) for the rest."""
+    kept = COUNTED.get(event.kind, COUNTED_BY_DEFAULT)
+    return (
+        event.occurred_at.astimezone(UTC).date(),
+        event.channel,
+        event.kind,
+        (event.language or "") if "language" in kept else "",
+        (event.topic or "") if "topic" in kept else "",
+        (event.detail or "")[:64] if "detail" in kept else "",
+        (event.place or "") if "place" in kept else "",
+        (event.reached or "") if "reached" in kept else "",
+        (event.part or 0) if "part" in kept else 0,
+    )
+
+
+def _insert_many(
+    connection: sa.Connection,
+    statement: sa.Insert,
+    columns: tuple[str, ...],
+    rows: Sequence[tuple[object, ...]],
+) -> None:
+    """Run statement (an INSERT, or an upsert, of columns) for each row, in one executemany of
+    the driver. SQLAlchemy's handling of each row's parameters took longer than the database
+    took to insert it (docs/performance.md); the values still go to the driver as SQLAlchemy
+    would send them, each through its column type's bind processor."""
+    if not rows:
+        return
+    sql, processors = _many_statement(statement, connection.dialect, columns)
+    if any(processors):
+        rows = [
+            tuple(
+                value if process is None else process(value)
+                for process, value in zip(processors, row, strict=True)
+            )
+            for row in rows
+        ]
+    if connection.dialect.positional:
+        connection.exec_driver_sql(sql, rows)
+    else:
+        connection.exec_driver_sql(sql, [dict(zip(columns, row, strict=True)) for row in rows])
+
+
+_Processor = Callable[[Any], Any] | None
+_MANY: dict[tuple[sa.Insert, str, tuple[str, ...]], tuple[str, list[_Processor]]] = {}
+
+
+def _many_statement(
+    statement: sa.Insert, dialect: sa.Dialect, columns: tuple[str, ...]
+) -> tuple[str, list[_Processor]]:
+    """statement's SQL for dialect, with parameters for columns in their order, and each
+    column type's bind processor (None where the driver takes the value as it is)."""
+    key = (statement, dialect.name, columns)
+    if key not in _MANY:
+        compiled = statement.compile(dialect=dialect, column_keys=list(columns))
+        if dialect.positional and tuple(compiled.positiontup or ()) != columns:
+            raise ValueError(f"{columns} are not in the order of the statement's parameters")
+        types = {column.name: column.type for column in statement.table.c}
+        _MANY[key] = (
+            compiled.string,
+            [types[name].dialect_impl(dialect).bind_processor(dialect) for name in columns],
+        )
+    return _MANY[key]
+
+
 @functools.cache
-def _count_upsert(dialect: str) -> sa.Executable:
+def _count_upsert(dialect: str) -> sa.Insert:
     """Add to a day's count, or start it."""
     insert = _DIALECT_INSERT[dialect](usage_counts)
     key = [c.name for c in usage_counts.primary_key.columns]

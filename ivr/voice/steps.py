@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from ivr.content import SITES_TOPIC
-from ivr.events import UsageEvent
+from ivr.events import CALL_LOG_KINDS, UsageEvent
 from ivr.voice.protocol import CallInput, CallState, EventKind, Place, Step, Then
 
 CHANNEL = "voice"
@@ -133,11 +133,14 @@ class CallSoFar:
 
 
 def call_so_far(events: Iterable[UsageEvent]) -> CallSoFar:
-    """The end of a call, from its events in the order they happened."""
+    """The end of a call, from its events in the order they happened: only from the kinds the
+    store keeps one by one (CALL_LOG_KINDS), so events read back give the same end."""
     heard_answer = transferred = False
     place = topic = language = None
     part = None
     for event in events:
+        if event.kind not in CALL_LOG_KINDS:
+            continue
         language = event.language or language
         if event.kind in (EventKind.ANSWER, EventKind.SITES):
             heard_answer = True
